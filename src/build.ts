@@ -1,0 +1,46 @@
+// The build pipeline: seeds → articles → rendered files → output set → dist/.
+
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { loadSeeds } from "./content/load.ts";
+import { MANIFEST_PATH, parseManifest, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
+import { makeOutputSet } from "./output/output-set.ts";
+import { writeDist } from "./output/write-dist.ts";
+import { renderSite } from "./render/site.ts";
+import type { Diagnostic, OutputFile, SiteConfig } from "./types.ts";
+
+export interface BuildOptions {
+  seedsDir: string;
+  outDir: string;
+  config: SiteConfig;
+  /** Write the valid seeds even when others are invalid. */
+  keepGoing?: boolean;
+}
+
+export interface BuildResult {
+  articles: number;
+  files: OutputFile[];
+  diagnostics: Diagnostic[];
+  /** False when an invalid seed stopped the build: dist/ was not touched. */
+  written: boolean;
+}
+
+/** The manifest of the last good build, by path; empty when there is none or it cannot be read. */
+export async function readPreviousManifest(outDir: string): Promise<Map<string, ManifestEntry>> {
+  try {
+    const m = parseManifest(await readFile(join(outDir, MANIFEST_PATH), "utf8"));
+    return new Map(m.files.map((f) => [f.path, f]));
+  } catch {
+    return new Map();
+  }
+}
+
+export async function build(options: BuildOptions): Promise<BuildResult> {
+  const { articles, diagnostics } = await loadSeeds(options.seedsDir);
+  const hasErrors = diagnostics.some((d) => d.severity === "error");
+  if (hasErrors && !options.keepGoing) return { articles: articles.length, files: [], diagnostics, written: false };
+  const rendered = renderSite(articles, options.config);
+  const files = await makeOutputSet(rendered, await readPreviousManifest(options.outDir));
+  await writeDist(options.outDir, files, [{ path: MANIFEST_PATH, bytes: serializeManifest(files) }]);
+  return { articles: articles.length, files, diagnostics, written: true };
+}

@@ -1,0 +1,97 @@
+// Site configuration: defaults, the config file, CLI overrides, and validation with messages that name the key.
+
+import { readFile } from "node:fs/promises";
+import type { Person, SiteConfig } from "./types.ts";
+
+export const DEFAULT_CONFIG_FILE = "seedfeed.config.json";
+
+export const DEFAULTS: SiteConfig = {
+  title: "seedfeed",
+  description: "Articles built by seedfeed",
+  baseUrl: "http://localhost:3000/",
+  author: { name: "seedfeed" },
+  language: "en",
+  feedSize: 50,
+  tagPrefix: "tag:seedfeed.example,2025:",
+};
+
+type Check = (value: unknown) => string | undefined; // an error message, or undefined when fine
+
+const nonEmptyText: Check = (v) => (typeof v === "string" && v.trim() !== "" ? undefined : "must be non-empty text");
+const httpUrl = (v: unknown): string | undefined => {
+  if (typeof v !== "string") return "must be an absolute http(s) URL";
+  try {
+    const u = new URL(v);
+    if (u.protocol !== "http:" && u.protocol !== "https:") return `must be an http(s) URL, got ${JSON.stringify(v)}`;
+    if (u.search || u.hash) return `must not have a query or fragment, got ${JSON.stringify(v)}`;
+    return undefined;
+  } catch {
+    return `must be an absolute http(s) URL, got ${JSON.stringify(v)}`;
+  }
+};
+
+const CHECKS: Record<keyof SiteConfig, Check> = {
+  title: nonEmptyText,
+  description: nonEmptyText,
+  baseUrl: httpUrl,
+  author: (v) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return 'must be an object like {"name": "Ada", "email": "ada@example.org", "url": "https://example.org/"}';
+    const p = v as Record<string, unknown>;
+    const unknown = Object.keys(p).find((k) => !["name", "email", "url"].includes(k));
+    if (unknown) return `has an unknown key "${unknown}" (known: name, email, url)`;
+    if (nonEmptyText(p.name)) return ".name must be non-empty text";
+    if (p.email !== undefined && (typeof p.email !== "string" || !/^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/.test(p.email))) return ".email must be an e-mail address";
+    if (p.url !== undefined && httpUrl(p.url)) return `.url ${httpUrl(p.url)}`;
+    return undefined;
+  },
+  language: (v) => (typeof v === "string" && /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(v) ? undefined : `must be a language tag like "en" or "pt-BR", got ${JSON.stringify(v)}`),
+  feedSize: (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 10_000 ? undefined : `must be a whole number from 1 to 10000, got ${JSON.stringify(v)}`),
+  tagPrefix: (v) =>
+    typeof v === "string" && /^tag:[a-z0-9.-]+(@[a-z0-9.-]+)?,\d{4}(-\d{2}(-\d{2})?)?:$/i.test(v)
+      ? undefined
+      : `must be a tag: URI prefix (RFC 4151) like "tag:example.org,2025:", got ${JSON.stringify(v)}`,
+};
+
+export const CONFIG_KEYS = Object.keys(CHECKS) as (keyof SiteConfig)[];
+
+export class ConfigError extends Error {}
+
+/** Validates a raw object (from JSON or flags) merged over the defaults; throws one error listing every bad key. */
+export function validateConfig(raw: Record<string, unknown>, origin: string): SiteConfig {
+  const problems: string[] = [];
+  for (const key of Object.keys(raw)) {
+    if (!(key in CHECKS)) problems.push(`unknown key "${key}" (known: ${CONFIG_KEYS.join(", ")})`);
+  }
+  const merged: Record<string, unknown> = { ...DEFAULTS, ...raw };
+  if (typeof raw.author === "string") merged.author = { name: raw.author };
+  for (const key of CONFIG_KEYS) {
+    const problem = CHECKS[key](merged[key]);
+    if (problem) problems.push(`"${key}" ${problem}`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems.map((p) => `${origin}: ${p}`).join("\n"));
+  const config = merged as unknown as SiteConfig;
+  const base = new URL(config.baseUrl);
+  if (!base.pathname.endsWith("/")) base.pathname += "/";
+  return { ...config, baseUrl: base.href, author: { ...(config.author as Person) } };
+}
+
+/** Reads the config file (a missing default file is fine) and applies CLI overrides on top. */
+export async function loadConfig(file: string | undefined, overrides: Record<string, unknown>): Promise<SiteConfig> {
+  const path = file ?? DEFAULT_CONFIG_FILE;
+  let fromFile: Record<string, unknown> = {};
+  try {
+    const parsed: unknown = JSON.parse(await readFile(path, "utf8"));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${path}: must hold a JSON object`);
+    fromFile = parsed as Record<string, unknown>;
+  } catch (e) {
+    if (e instanceof ConfigError) throw e;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (!(code === "ENOENT" && file === undefined)) {
+      throw new ConfigError(code ? `${path}: cannot be read (${code})` : `${path}: not valid JSON: ${(e as Error).message}`);
+    }
+  }
+  validateConfig(fromFile, path);
+  const merged = { ...fromFile, ...overrides };
+  if (typeof overrides.author === "string") merged.author = { ...(fromFile.author as object | undefined), name: overrides.author };
+  return validateConfig(merged, Object.keys(overrides).length ? `${path} with command-line options` : path);
+}

@@ -1,0 +1,151 @@
+// Markdown seeds: YAML front matter (title, date, updated, summary, tags, author, id) and a Markdown body.
+
+import matter from "gray-matter";
+import MarkdownIt from "markdown-it";
+import { parseDocument } from "yaml";
+import type { Diagnostic } from "../types.ts";
+import { parseSeedDate } from "./dates.ts";
+import type { ParseResult } from "./seed-text.ts";
+import { splitLines, summarize } from "./text.ts";
+
+/** Ids become URL path segments and parts of tag: URIs, so they are kept to a safe alphabet. */
+export const ARTICLE_ID = /^[a-z0-9][a-z0-9_-]{0,127}$/;
+const KNOWN_KEYS = new Set(["title", "date", "updated", "summary", "tags", "author", "id"]);
+
+// Raw HTML off: a seed's body is text, and what reaches a reader's page must not carry scripts.
+const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false });
+
+class FrontMatterError extends Error {
+  constructor(message: string, readonly line?: number) {
+    super(message);
+  }
+}
+
+const refuseCode = () => {
+  throw new FrontMatterError("front matter in JavaScript or CoffeeScript is not allowed: seeds are data and never run code");
+};
+
+// gray-matter evaluates ---js front matter with eval by default; every code engine is replaced,
+// and YAML goes through the `yaml` package's core schema (no custom tags, dates stay strings).
+const GRAY_MATTER_OPTIONS = {
+  engines: {
+    javascript: refuseCode,
+    js: refuseCode,
+    coffee: refuseCode,
+    coffeescript: refuseCode,
+    cson: refuseCode,
+    yaml: (source: string): object => {
+      const doc = parseDocument(source, { schema: "core", uniqueKeys: true, prettyErrors: false });
+      const first = doc.errors[0];
+      if (first) throw new FrontMatterError(`front matter is not valid YAML: ${first.message.split("\n")[0]}`, (first.linePos?.[0].line ?? 0) + 1);
+      const data: unknown = doc.toJS();
+      if (data === null || data === undefined) return {};
+      if (typeof data !== "object" || Array.isArray(data)) throw new FrontMatterError("front matter must be a mapping of keys to values", 2);
+      return data;
+    },
+  },
+};
+
+function keyLine(frontMatter: string, key: string): number | undefined {
+  const index = splitLines(frontMatter).findIndex((l) => new RegExp(`^${key}\\s*:`).test(l));
+  return index < 0 ? undefined : index + 2; // +1 for 1-based, +1 for the opening ---
+}
+
+/** Plain text of the first paragraph of a Markdown body. */
+function firstParagraphText(body: string): string {
+  const tokens = markdown.parse(body, {});
+  const open = tokens.findIndex((t) => t.type === "paragraph_open");
+  const inline = open >= 0 ? tokens[open + 1] : undefined;
+  if (!inline?.children) return "";
+  return inline.children
+    .map((t) => (t.type === "text" || t.type === "code_inline" ? t.content : t.type === "softbreak" || t.type === "hardbreak" ? " " : ""))
+    .join("");
+}
+
+export function parseSeedMarkdown(source: string, text: string): ParseResult {
+  const diagnostics: Diagnostic[] = [];
+  const report = (severity: Diagnostic["severity"], line: number | undefined, message: string) =>
+    diagnostics.push({ severity, file: source, line, message });
+  const errorCount = () => diagnostics.filter((d) => d.severity === "error").length;
+
+  if (!/^---[^\n]*\r?\n/.test(text)) {
+    report("error", 1, 'missing front matter: a Markdown seed starts with a line "---"');
+    return { diagnostics };
+  }
+  let parsed: matter.GrayMatterFile<string>;
+  try {
+    parsed = matter(text, GRAY_MATTER_OPTIONS as unknown as Parameters<typeof matter>[1]);
+  } catch (e) {
+    const line = e instanceof FrontMatterError ? e.line : undefined;
+    report("error", line ?? 1, e instanceof FrontMatterError ? e.message : `front matter cannot be read: ${(e as Error).message}`);
+    return { diagnostics };
+  }
+  const data = parsed.data as Record<string, unknown>;
+  const fm = parsed.matter;
+  const at = (key: string) => keyLine(fm, key);
+
+  for (const key of Object.keys(data).sort()) {
+    if (!KNOWN_KEYS.has(key)) report("warning", at(key), `unknown front matter key "${key}" is ignored`);
+  }
+
+  const str = (key: string, required: boolean): string | undefined => {
+    const v = data[key];
+    if (v === undefined || v === null) {
+      if (required) report("error", 1, `front matter has no "${key}"`);
+      return undefined;
+    }
+    if (typeof v !== "string" && typeof v !== "number") {
+      report("error", at(key), `"${key}" must be text, not ${Array.isArray(v) ? "a list" : typeof v}`);
+      return undefined;
+    }
+    return String(v).trim();
+  };
+  const date = (key: string, required: boolean): string | undefined => {
+    const v = str(key, required);
+    if (v === undefined) return undefined;
+    const d = parseSeedDate(v);
+    if (!d.ok) report("error", at(key), `"${key}": ${d.message}`);
+    return d.ok ? d.iso : undefined;
+  };
+
+  const title = str("title", true);
+  if (title === "") report("error", at("title"), "empty title");
+  const published = date("date", true);
+  const updated = date("updated", false) ?? published;
+  if (published && updated && updated < published) report("error", at("updated"), `"updated" (${updated}) is before "date" (${published})`);
+  const summary = str("summary", false);
+  const author = str("author", false);
+  if (author === "") report("error", at("author"), "empty author");
+
+  const base = source.slice(source.lastIndexOf("/") + 1).replace(/\.(md|markdown)$/i, "");
+  const id = (str("id", false) ?? base).toLowerCase();
+  if (!ARTICLE_ID.test(id)) {
+    report("error", data.id === undefined ? undefined : at("id"),
+      `id "${id}" ${data.id === undefined ? "(taken from the file name) " : ""}must be 1 to 128 of a-z, 0-9, "-" and "_", starting with a letter or digit`);
+  }
+
+  let tags: string[] = [];
+  const rawTags = data.tags;
+  if (rawTags !== undefined && rawTags !== null) {
+    const list = Array.isArray(rawTags) ? rawTags : [rawTags];
+    if (list.some((t) => typeof t !== "string" || t.trim() === "")) report("error", at("tags"), '"tags" must be a list of non-empty texts');
+    else tags = [...new Set(list.map((t: string) => t.trim()))].sort();
+  }
+
+  if (errorCount() > 0 || title === undefined || published === undefined || updated === undefined) return { diagnostics };
+
+  return {
+    diagnostics,
+    article: {
+      id,
+      source,
+      title,
+      published,
+      updated,
+      ...(author ? { author } : {}),
+      summary: summarize(summary ?? firstParagraphText(parsed.content)),
+      tags,
+      contentHtml: markdown.render(parsed.content).trimEnd(),
+    },
+  };
+}

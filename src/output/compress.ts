@@ -1,0 +1,33 @@
+// Precompressed variants, made once at build time so no request ever pays for compression.
+
+import { promisify } from "node:util";
+import { brotliCompress, constants, gzip } from "node:zlib";
+import type { FileKind } from "../types.ts";
+
+const brotli = promisify(brotliCompress);
+const gz = promisify(gzip);
+
+/** Feeds are few and polled forever: the best ratio is worth its time. Pages are many: see BENCHMARKS.md. */
+export const COMPRESSION_LEVELS: Record<FileKind, { brotli: number; gzip: number } | undefined> = {
+  feed: { brotli: 11, gzip: 9 },
+  immutable: { brotli: 11, gzip: 9 },
+  html: { brotli: 6, gzip: 6 },
+  manifest: undefined,
+};
+
+/** Variants not smaller than the original are dropped: they would only cost bytes. */
+export async function compressVariants(bytes: Buffer, kind: FileKind): Promise<{ br?: Buffer; gzip?: Buffer }> {
+  const levels = COMPRESSION_LEVELS[kind];
+  if (!levels || bytes.length < 64) return {};
+  const [b, g] = await Promise.all([
+    brotli(bytes, {
+      params: {
+        [constants.BROTLI_PARAM_QUALITY]: levels.brotli,
+        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+        [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+      },
+    }),
+    gz(bytes, { level: levels.gzip }),
+  ]);
+  return { ...(b.length < bytes.length ? { br: b } : {}), ...(g.length < bytes.length ? { gzip: g } : {}) };
+}

@@ -1,0 +1,112 @@
+// The domain types, in one place. Everything downstream of `load` speaks these.
+
+/** One article, whatever file format it came from. Plain data: safe to serialize. */
+export interface Article {
+  /** Stable identity: the 16 hex digits of a seed file name, or a Markdown seed's `id`. */
+  id: string;
+  /** The seed's path relative to the seeds folder, with forward slashes. */
+  source: string;
+  title: string;
+  /** ISO 8601 UTC instant, e.g. 2025-07-28T00:00:00.000Z. */
+  published: string;
+  /** ISO 8601 UTC instant; never before `published`. */
+  updated: string;
+  /** Absent means "the site's author". */
+  author?: string;
+  /** Plain text. */
+  summary: string;
+  tags: string[];
+  /** The body as an HTML fragment; every text run already escaped. */
+  contentHtml: string;
+  /** The integer after the date in a seed text header. Its meaning is not documented; kept as is. */
+  headerNumber?: number;
+}
+
+export type Severity = "error" | "warning";
+
+/** A problem with one input, reported with where it is and what is wrong. */
+export interface Diagnostic {
+  severity: Severity;
+  file: string;
+  line?: number;
+  message: string;
+}
+
+export interface Person {
+  name: string;
+  email?: string;
+  url?: string;
+}
+
+/** The validated site configuration. */
+export interface SiteConfig {
+  title: string;
+  description: string;
+  /** Absolute http(s) URL ending in "/". */
+  baseUrl: string;
+  author: Person;
+  /** BCP 47 language tag. */
+  language: string;
+  /** Entries in the main feeds (the newest ones). */
+  feedSize: number;
+  /** Prefix of every id: a tag: URI authority and date, e.g. "tag:example.org,2025:". */
+  tagPrefix: string;
+}
+
+/** What kind of thing a file is; the cache policy is chosen by this. */
+export type FileKind = "feed" | "html" | "immutable" | "manifest";
+
+export interface Encoded {
+  bytes: Buffer;
+  sha256: string;
+}
+
+/** One file of the build output: everything the writer, the server and the CDN headers need. */
+export interface OutputFile {
+  /** Relative path with forward slashes, e.g. "articles/9f37872381fe7d58/index.html". */
+  path: string;
+  kind: FileKind;
+  contentType: string;
+  bytes: Buffer;
+  /** Hex sha-256 of `bytes`. */
+  sha256: string;
+  /** ISO 8601 UTC instant derived from the content, never from a clock or mtime; absent when nothing dates it. */
+  lastModified?: string;
+  /** Precompressed variants, kept only when smaller than `bytes`. */
+  br?: Encoded;
+  gzip?: Encoded;
+}
+
+export interface CachePolicy {
+  /** The Cache-Control header value. */
+  cacheControl: string;
+}
+
+export type FeedFormat = "rss" | "atom" | "json";
+
+/** One feed, independent of its format: the renderers turn it into RSS, Atom and JSON Feed. */
+export interface FeedDocument {
+  /** tag: URI naming this feed. */
+  id: string;
+  title: string;
+  description: string;
+  /** Absolute URL of the HTML page this feed mirrors. */
+  homeUrl: string;
+  /** Absolute URL of this feed in each format. */
+  selfUrl: Record<FeedFormat, string>;
+  /** Newest first. */
+  entries: Article[];
+  /** The newest `updated` of the entries: the feed changes date only when its content does. */
+  updated: string;
+}
+
+/** A file as the renderers produce it, before hashing and compression. */
+export interface RenderedFile {
+  path: string;
+  kind: FileKind;
+  /** Full Content-Type, charset included. */
+  contentType: string;
+  body: string | Buffer;
+  /** Newest date of the content the file shows; absent for files that show no dated content. */
+  lastModified?: string;
+}
