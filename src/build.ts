@@ -4,6 +4,7 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadSeeds } from "./content/load.ts";
 import { MANIFEST_PATH, parseManifest, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
+import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
 import { makeOutputSet } from "./output/output-set.ts";
 import { writeDist } from "./output/write-dist.ts";
 import { renderSite } from "./render/site.ts";
@@ -40,7 +41,10 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
   const hasErrors = diagnostics.some((d) => d.severity === "error");
   if (hasErrors && !options.keepGoing) return { articles: articles.length, files: [], diagnostics, written: false };
   const rendered = renderSite(articles, options.config);
-  const files = await makeOutputSet(rendered, await readPreviousManifest(options.outDir));
-  await writeDist(options.outDir, files, [{ path: MANIFEST_PATH, bytes: serializeManifest(files) }]);
+  const files = await makeOutputSet(rendered, options.config, await readPreviousManifest(options.outDir));
+  await writeDist(options.outDir, files, [
+    { path: MANIFEST_PATH, bytes: serializeManifest(files) },
+    { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(files) },
+  ]);
   return { articles: articles.length, files, diagnostics, written: true };
 }

@@ -4,8 +4,10 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { build } from "./build.ts";
 import { CONFIG_KEYS, ConfigError, loadConfig } from "./config.ts";
 import { formatDiagnostic } from "./content/article.ts";
+import { FEED_PATHS } from "./render/urls.ts";
+import { PortInUseError, startServer, type RunningServer } from "./server/serve.ts";
 
-export const EXIT = { ok: 0, invalidSeeds: 1, usage: 2, failure: 3 } as const;
+export const EXIT = { ok: 0, invalidSeeds: 1, usage: 2, failure: 3, portInUse: 4 } as const;
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -16,6 +18,7 @@ const HELP = `seedfeed: build RSS, Atom and JSON feeds from a folder of articles
 
 Usage:
   seedfeed build [options]   build seeds/ into dist/
+  seedfeed serve [options]   serve a built dist/ over HTTP
   seedfeed help              this text
 
 Build options:
@@ -24,7 +27,13 @@ Build options:
   --config FILE      config file (default: seedfeed.config.json, optional)
   --keep-going       write the valid seeds even if some are invalid; errors become warnings
   --quiet            print only errors and the summary line
-Config overrides (each config key is a flag):
+Serve options:
+  --dir DIR          the built folder to serve (default: dist)
+  --port N           TCP port (default: 3000; 0 picks a free one)
+  --host ADDR        address to listen on (default: 127.0.0.1)
+  --log              one access log line per request on stdout
+
+Config overrides for build (each config key is a flag; --cache-control takes JSON):
   ${CONFIG_KEYS.map((k) => `--${kebab(k)}`).join(" ")}
   e.g. --base-url https://example.org/blog/ --feed-size 20 --author "Ada Lovelace"
 
@@ -33,6 +42,7 @@ Exit codes:
   1  invalid seeds: nothing was written, dist/ is as it was
   2  bad command line or config
   3  the build failed for another reason (e.g. the output folder cannot be written)
+  4  serve: the port is already in use
 `;
 
 const BUILD_OPTIONS = {
@@ -49,7 +59,15 @@ function configOverrides(values: Record<string, unknown>): Record<string, unknow
   const overrides: Record<string, unknown> = {};
   for (const key of CONFIG_KEYS) {
     const v = values[kebab(key)];
-    if (typeof v === "string") overrides[key] = key === "feedSize" ? Number(v) : v;
+    if (typeof v !== "string") continue;
+    if (key === "feedSize") overrides[key] = Number(v);
+    else if (key === "cacheControl") {
+      try {
+        overrides[key] = JSON.parse(v);
+      } catch {
+        throw new ConfigError(`--cache-control must be JSON like '{"feed": "public, max-age=600"}'`);
+      }
+    } else overrides[key] = v;
   }
   return overrides;
 }
@@ -82,12 +100,57 @@ async function runBuild(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+const SERVE_OPTIONS = {
+  dir: { type: "string", default: "dist" },
+  port: { type: "string", default: "3000" },
+  host: { type: "string", default: "127.0.0.1" },
+  log: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} satisfies ParseArgsConfig["options"];
+
+async function runServe(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: SERVE_OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a whole number from 0 to 65535, got ${values.port}`);
+  let running: RunningServer;
+  try {
+    running = await startServer({ dir: values.dir, port, host: values.host, ...(values.log ? { log: process.stdout } : {}) });
+  } catch (e) {
+    if (e instanceof PortInUseError) {
+      process.stderr.write(`seedfeed serve: ${e.message}\n`);
+      return EXIT.portInUse;
+    }
+    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
+      process.stderr.write(`seedfeed serve: ${values.dir}/ has no manifest.json: run "seedfeed build" first\n`);
+      return EXIT.failure;
+    }
+    throw e;
+  }
+  const feeds = Object.values(FEED_PATHS).map((p) => `  ${running.url}${p}`).join("\n");
+  process.stdout.write(`serving ${values.dir}/ at ${running.url}\nfeeds:\n${feeds}\n`);
+  return new Promise((resolve) => {
+    const stop = (signal: string) => {
+      process.stdout.write(`${signal}: finishing in-flight requests\n`);
+      setTimeout(() => process.exit(EXIT.ok), 10_000).unref(); // a stuck client cannot hold shutdown forever
+      void running.close().then(() => resolve(EXIT.ok));
+    };
+    process.once("SIGTERM", () => stop("SIGTERM"));
+    process.once("SIGINT", () => stop("SIGINT"));
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
     switch (command) {
       case "build":
         return await runBuild(rest);
+      case "serve":
+        return await runServe(rest);
       case undefined:
       case "help":
       case "--help":

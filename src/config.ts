@@ -1,6 +1,7 @@
 // Site configuration: defaults, the config file, CLI overrides, and validation with messages that name the key.
 
 import { readFile } from "node:fs/promises";
+import { DEFAULT_CACHE_CONTROL, POLICY_KINDS } from "./output/cache-policy.ts";
 import type { Person, SiteConfig } from "./types.ts";
 
 export const DEFAULT_CONFIG_FILE = "seedfeed.config.json";
@@ -13,6 +14,7 @@ export const DEFAULTS: SiteConfig = {
   language: "en",
   feedSize: 50,
   tagPrefix: "tag:seedfeed.example,2025:",
+  cacheControl: DEFAULT_CACHE_CONTROL,
 };
 
 type Check = (value: unknown) => string | undefined; // an error message, or undefined when fine
@@ -31,6 +33,14 @@ const httpUrl = (v: unknown): string | undefined => {
 };
 
 const CHECKS: Record<keyof SiteConfig, Check> = {
+  cacheControl: (v) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) return `must be an object with any of the keys ${POLICY_KINDS.join(", ")}`;
+    for (const [kind, value] of Object.entries(v)) {
+      if (!(POLICY_KINDS as string[]).includes(kind)) return `has an unknown kind "${kind}" (known: ${POLICY_KINDS.join(", ")})`;
+      if (typeof value !== "string" || value.trim() === "" || /[\r\n]/.test(value)) return `.${kind} must be a one-line Cache-Control value`;
+    }
+    return undefined;
+  },
   title: nonEmptyText,
   description: nonEmptyText,
   baseUrl: httpUrl,
@@ -64,6 +74,7 @@ export function validateConfig(raw: Record<string, unknown>, origin: string): Si
   }
   const merged: Record<string, unknown> = { ...DEFAULTS, ...raw };
   if (typeof raw.author === "string") merged.author = { name: raw.author };
+  if (typeof raw.cacheControl === "object" && raw.cacheControl !== null) merged.cacheControl = { ...DEFAULT_CACHE_CONTROL, ...raw.cacheControl };
   for (const key of CONFIG_KEYS) {
     const problem = CHECKS[key](merged[key]);
     if (problem) problems.push(`"${key}" ${problem}`);

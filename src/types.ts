@@ -51,6 +51,8 @@ export interface SiteConfig {
   feedSize: number;
   /** Prefix of every id: a tag: URI authority and date, e.g. "tag:example.org,2025:". */
   tagPrefix: string;
+  /** Cache-Control by kind of file; see src/output/cache-policy.ts for the defaults. */
+  cacheControl: Record<"feed" | "html" | "immutable", string>;
 }
 
 /** What kind of thing a file is; the cache policy is chosen by this. */
@@ -70,6 +72,8 @@ export interface OutputFile {
   bytes: Buffer;
   /** Hex sha-256 of `bytes`. */
   sha256: string;
+  /** Cache-Control, from the policy table (src/output/cache-policy.ts). */
+  cacheControl: string;
   /** ISO 8601 UTC instant derived from the content, never from a clock or mtime; absent when nothing dates it. */
   lastModified?: string;
   /** Precompressed variants, kept only when smaller than `bytes`. */
@@ -77,10 +81,6 @@ export interface OutputFile {
   gzip?: Encoded;
 }
 
-export interface CachePolicy {
-  /** The Cache-Control header value. */
-  cacheControl: string;
-}
 
 export type FeedFormat = "rss" | "atom" | "json";
 

@@ -16,6 +16,7 @@ export interface ManifestEntry {
   path: string;
   kind: FileKind;
   contentType: string;
+  cacheControl: string;
   size: number;
   sha256: string;
   lastModified?: string;
@@ -39,6 +40,7 @@ export function manifestEntry(f: OutputFile): ManifestEntry {
     path: f.path,
     kind: f.kind,
     contentType: f.contentType,
+    cacheControl: f.cacheControl,
     size: f.bytes.length,
     sha256: f.sha256,
     lastModified: f.lastModified,

@@ -2,7 +2,8 @@
 
 import { createHash } from "node:crypto";
 import { mapLimit } from "../concurrency.ts";
-import type { OutputFile, RenderedFile } from "../types.ts";
+import type { OutputFile, RenderedFile, SiteConfig } from "../types.ts";
+import { cachePolicyFor } from "./cache-policy.ts";
 import { compressVariants } from "./compress.ts";
 import type { ManifestEntry } from "./manifest.ts";
 
@@ -30,7 +31,11 @@ function byPath(a: { path: string }, b: { path: string }): number {
 const COMPRESS_CONCURRENCY = 8;
 
 /** `previous` is the last written manifest, if any, by path. */
-export async function makeOutputSet(rendered: readonly RenderedFile[], previous?: ReadonlyMap<string, ManifestEntry>): Promise<OutputFile[]> {
+export async function makeOutputSet(
+  rendered: readonly RenderedFile[],
+  config: SiteConfig,
+  previous?: ReadonlyMap<string, ManifestEntry>,
+): Promise<OutputFile[]> {
   const files = await mapLimit([...rendered].sort(byPath), COMPRESS_CONCURRENCY, async (r): Promise<OutputFile> => {
     const bytes = typeof r.body === "string" ? Buffer.from(r.body, "utf8") : r.body;
     const sha = sha256(bytes);
@@ -40,6 +45,7 @@ export async function makeOutputSet(rendered: readonly RenderedFile[], previous?
       path: r.path,
       kind: r.kind,
       contentType: r.contentType,
+      cacheControl: cachePolicyFor(r.kind, config.cacheControl),
       bytes,
       sha256: sha,
       ...(lastModified ? { lastModified } : {}),
