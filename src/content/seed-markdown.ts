@@ -37,7 +37,9 @@ const GRAY_MATTER_OPTIONS = {
     yaml: (source: string): object => {
       const doc = parseDocument(source, { schema: "core", uniqueKeys: true, prettyErrors: false });
       const first = doc.errors[0];
-      if (first) throw new FrontMatterError(`front matter is not valid YAML: ${first.message.split("\n")[0]}`, (first.linePos?.[0].line ?? 0) + 1);
+      // `source` starts with the rest of the opening --- line, so its line n is the file's line n.
+      // (linePos is only filled with prettyErrors; the offset is always there.)
+      if (first) throw new FrontMatterError(`front matter is not valid YAML: ${first.message.split("\n")[0]}`, lineAt(source, first.pos[0]));
       const data: unknown = doc.toJS();
       if (data === null || data === undefined) return {};
       if (typeof data !== "object" || Array.isArray(data)) throw new FrontMatterError("front matter must be a mapping of keys to values", 2);
@@ -46,9 +48,18 @@ const GRAY_MATTER_OPTIONS = {
   },
 };
 
+/** 1-based line of a character offset. */
+function lineAt(text: string, offset: number): number {
+  let line = 1;
+  for (let i = 0; i < offset && i < text.length; i++) if (text[i] === "\n") line++;
+  return line;
+}
+
+/** The file line of a top-level key. gray-matter's `matter` starts with the rest of the opening --- line, so index n is line n + 1. */
 function keyLine(frontMatter: string, key: string): number | undefined {
-  const index = splitLines(frontMatter).findIndex((l) => new RegExp(`^${key}\\s*:`).test(l));
-  return index < 0 ? undefined : index + 2; // +1 for 1-based, +1 for the opening ---
+  const pattern = new RegExp(`^(["']?)${key.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\1\\s*:`);
+  const index = splitLines(frontMatter).findIndex((l) => pattern.test(l));
+  return index < 0 ? undefined : index + 1;
 }
 
 /** Plain text of the first paragraph of a Markdown body. */
