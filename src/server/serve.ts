@@ -1,8 +1,8 @@
 // Runs the host: listen, timeouts, hot swap of the served site, graceful shutdown.
 
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { createApp, type AppOptions } from "./app.ts";
+import { createServer, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
+import { answerFileHit, createApp, type AppOptions } from "./app.ts";
 import { loadServedSite, type ServedSite } from "./from-manifest.ts";
 
 export interface ServeOptions extends AppOptions {
@@ -25,8 +25,10 @@ export class PortInUseError extends Error {}
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
   let site = await loadServedSite(options.dir);
-  const app = createApp({ current: () => site }, options);
-  const server = createServer(app);
+  const source = { current: () => site };
+  const app = createApp(source, options);
+  // With an access log every request goes through Express, whose middleware writes the log.
+  const server = createServer(options.log ? app : (req, res) => answerFileHit(source, req, res) || app(req, res));
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
@@ -46,8 +48,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     },
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeIdleConnections();
+        closing = true;
+        server.close(() => resolve()); // also closes the idle connections, with the sweep above
       }),
   };
 }
