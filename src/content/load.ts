@@ -56,7 +56,8 @@ async function listSeedFiles(dir: string): Promise<{ seeds: string[]; ignored: s
   const seeds: string[] = [];
   const ignored: string[] = [];
   for (const e of entries) {
-    if (!e.isFile()) continue;
+    // A symlinked seed is a seed (a dangling link is then reported as unreadable, not silently dropped).
+    if (!e.isFile() && !e.isSymbolicLink()) continue;
     const rel = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1).split("\\").join("/");
     if (rel.split("/").some((part) => part.startsWith(".")) || rel.endsWith("~")) continue;
     (seedFormatOf(rel) ? seeds : ignored).push(rel);

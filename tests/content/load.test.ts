@@ -1,0 +1,171 @@
+// loadSeeds over real folders: every problem of every seed is collected, none stops the others.
+
+import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { MAX_SEED_BYTES, loadSeeds, parseSeedBytes } from "../../src/content/load.ts";
+import { markdownSeed, textSeed, writeSeeds } from "../helpers/files.ts";
+import { useTempDirs } from "../helpers/tmp.ts";
+
+const tmp = useTempDirs();
+const errorsOf = (d: { severity: string }[]) => d.filter((x) => x.severity === "error");
+
+describe("loadSeeds", () => {
+  it("reads both formats from nested folders, newest first, ties broken by id", async () => {
+    const dir = await tmp.make();
+    await writeSeeds(dir, {
+      "001_000000000000000b.txt": textSeed({ date: "2025-03-01", title: "B", paragraphs: ["b"] }),
+      "002_000000000000000a.txt": textSeed({ date: "2025-03-01", title: "A", paragraphs: ["a"] }),
+      "2025/deep/newest.md": markdownSeed(["title: Newest", "date: 2025-04-01T10:00:00Z"], "n\n"),
+      "old.markdown": markdownSeed(["title: Old", "date: 2024-12-31"], "o\n"),
+    });
+    const { articles, diagnostics } = await loadSeeds(dir);
+    expect(diagnostics).toEqual([]);
+    expect(articles.map((a) => [a.id, a.source])).toEqual([
+      ["newest", "2025/deep/newest.md"],
+      ["000000000000000a", "002_000000000000000a.txt"],
+      ["000000000000000b", "001_000000000000000b.txt"],
+      ["old", "old.markdown"],
+    ]);
+  });
+
+  it("skips dotfiles, dot-folders and editor backups silently; warns about other extensions", async () => {
+    const dir = await tmp.make();
+    await writeSeeds(dir, {
+      "001_00000000000000aa.txt": textSeed({ date: "2025-03-01", title: "Kept", paragraphs: [] }),
+      ".hidden.md": "not a seed",
+      ".git/notes.md": "not a seed",
+      "draft.md~": "backup",
+      "image.png": "png",
+      "sub/readme.rst": "rst",
+    });
+    const { articles, diagnostics } = await loadSeeds(dir);
+    expect(articles.map((a) => a.title)).toEqual(["Kept"]);
+    expect(diagnostics).toEqual([
+      { severity: "warning", file: "image.png", message: expect.stringMatching(/ignored/) },
+      { severity: "warning", file: "sub/readme.rst", message: expect.stringMatching(/ignored/) },
+    ]);
+  });
+
+  it("two seeds with the same identity: both reported, neither built", async () => {
+    const dir = await tmp.make();
+    await writeSeeds(dir, {
+      "001_5eedfeed0000000a.txt": textSeed({ date: "2025-03-01", title: "Text", paragraphs: [] }),
+      "other.md": markdownSeed(["title: Markdown", "date: 2025-03-02", "id: 5eedfeed0000000a"], "x\n"),
+      "002_5EEDFEED0000000A.txt": textSeed({ date: "2025-03-03", title: "Upper-case twin", paragraphs: [] }),
+      "unique.md": markdownSeed(["title: Unique", "date: 2025-03-04"], "u\n"),
+    });
+    const { articles, diagnostics } = await loadSeeds(dir);
+    expect(articles.map((a) => a.id)).toEqual(["unique"]);
+    const dup = errorsOf(diagnostics);
+    expect(dup.map((d) => d.file)).toEqual(["001_5eedfeed0000000a.txt", "002_5EEDFEED0000000A.txt", "other.md"]);
+    for (const d of dup) {
+      expect(d.message).toContain('"5eedfeed0000000a"');
+      // Each names the others.
+      for (const other of dup.filter((o) => o !== d)) expect(d.message).toContain(other.file);
+    }
+    expect(dup.find((d) => d.file === "other.md")?.line).toBe(1);
+  });
+
+  it("two Markdown seeds in different folders with the same file name clash by identity", async () => {
+    const dir = await tmp.make();
+    await writeSeeds(dir, {
+      "a/post.md": markdownSeed(["title: A", "date: 2025-03-01"], "a\n"),
+      "b/post.md": markdownSeed(["title: B", "date: 2025-03-01"], "b\n"),
+    });
+    const { articles, diagnostics } = await loadSeeds(dir);
+    expect(articles).toEqual([]);
+    expect(errorsOf(diagnostics).map((d) => [d.file, d.message])).toEqual([
+      ["a/post.md", expect.stringContaining("b/post.md")],
+      ["b/post.md", expect.stringContaining("a/post.md")],
+    ]);
+  });
+
+  it("a seed over the size limit is an error naming the limit, and is not read", async () => {
+    const dir = await tmp.make();
+    const body = "x".repeat(MAX_SEED_BYTES); // header + title + this > limit
+    await writeSeeds(dir, {
+      "001_00000000000000aa.txt": textSeed({ date: "2025-03-01", title: "Huge", paragraphs: [body] }),
+      "002_00000000000000bb.txt": textSeed({ date: "2025-03-01", title: "Small", paragraphs: ["s"] }),
+    });
+    const { articles, diagnostics } = await loadSeeds(dir);
+    expect(articles.map((a) => a.title)).toEqual(["Small"]);
+    expect(diagnostics).toEqual([
+      { severity: "error", file: "001_00000000000000aa.txt", line: undefined, message: expect.stringContaining(String(MAX_SEED_BYTES)) },
+    ]);
+  });
+
+  it("a seed of exactly the size limit is accepted; one byte more is not", () => {
+    const header = " date 2025-03-01 1\nT\n";
+    const exact = Buffer.from(header + "y".repeat(MAX_SEED_BYTES - Buffer.byteLength(header)));
+    expect(exact.length).toBe(MAX_SEED_BYTES);
+    expect(parseSeedBytes("001_00000000000000aa.txt", exact).diagnostics).toEqual([]);
+    const over = Buffer.concat([exact, Buffer.from("y")]);
+    expect(errorsOf(parseSeedBytes("001_00000000000000aa.txt", over).diagnostics)).toEqual([
+      { severity: "error", file: "001_00000000000000aa.txt", line: undefined, message: expect.stringContaining(`${over.length} bytes`) },
+    ]);
+  });
+
+  it("reports every invalid seed of a folder at once, sorted by file and line, and keeps the valid ones", async () => {
+    const dir = await tmp.make();
+    await writeSeeds(dir, {
+      "001_00000000000000aa.txt": " date 2025-02-30 1\nBad date\n",
+      "002_00000000000000bb.txt": " date 2025-02-03 1\n\nNo title\n",
+      "003_00000000000000cc.txt": Buffer.from([0x20, 0x64, 0xff]),
+      "bad-yaml.md": "---\ntitle: [\n---\n",
+      "no-date.md": markdownSeed(["title: T"], "x\n"),
+      "z/bad name.txt": textSeed({ date: "2025-03-01", title: "T", paragraphs: [] }),
+      "ok.md": markdownSeed(["title: Fine", "date: 2025-03-01"], "x\n"),
+      "004_00000000000000dd.txt": textSeed({ date: "2025-03-02", title: "Also fine", paragraphs: ["p"] }),
+    });
+    const { articles, diagnostics } = await loadSeeds(dir);
+    expect(articles.map((a) => a.title)).toEqual(["Also fine", "Fine"]);
+    const errs = errorsOf(diagnostics);
+    expect(errs.map((e) => [e.file, e.line])).toEqual([
+      ["001_00000000000000aa.txt", 1],
+      ["002_00000000000000bb.txt", 2],
+      ["003_00000000000000cc.txt", 1],
+      ["bad-yaml.md", expect.any(Number)],
+      ["no-date.md", 1],
+      ["z/bad name.txt", undefined],
+    ]);
+  });
+
+  it("a symlinked seed is read like a file; a dangling one is an error for that seed only", async () => {
+    const dir = await tmp.make();
+    const elsewhere = await tmp.make();
+    await writeSeeds(elsewhere, { "shared.md": markdownSeed(["title: Shared", "date: 2025-03-02"], "s\n") });
+    await writeSeeds(dir, { "ok.md": markdownSeed(["title: Fine", "date: 2025-03-01"], "x\n") });
+    await symlink(join(elsewhere, "shared.md"), join(dir, "linked.md"));
+    await symlink(join(dir, "missing-target.md"), join(dir, "dangling.md"));
+    await mkdir(join(dir, "folder.md")); // a folder with a seed's name is not a seed
+    const { articles, diagnostics } = await loadSeeds(dir);
+    expect(articles.map((a) => [a.id, a.title])).toEqual([["linked", "Shared"], ["ok", "Fine"]]);
+    expect(errorsOf(diagnostics)).toEqual([{ severity: "error", file: "dangling.md", line: undefined, message: expect.stringMatching(/cannot be read.*ENOENT/) }]);
+  });
+
+  it("a missing seeds folder is one error naming it", async () => {
+    const dir = join(await tmp.make(), "nope");
+    const { articles, diagnostics } = await loadSeeds(dir);
+    expect(articles).toEqual([]);
+    expect(diagnostics).toEqual([{ severity: "error", file: dir, message: expect.stringMatching(/cannot read the seeds folder/) }]);
+  });
+
+  it("control characters are removed with a warning, and the article is built without them", async () => {
+    const dir = await tmp.make();
+    await writeSeeds(dir, {
+      "001_00000000000000aa.txt": " date 2025-03-01 1\nA\u0001B\u000bC\nbody\u0000 \u001b[31mred\u0008\n",
+    });
+    const { articles, diagnostics } = await loadSeeds(dir);
+    expect(diagnostics).toEqual([{ severity: "warning", file: "001_00000000000000aa.txt", line: 2, message: expect.stringMatching(/control characters/) }]);
+    expect(articles[0]?.title).toBe("ABC");
+    expect(articles[0]?.contentHtml).toBe("<p>body [31mred</p>");
+  });
+
+  it("reading is not affected by file modes other than read permission", async () => {
+    const dir = await tmp.make();
+    await writeFile(join(dir, "x.md"), markdownSeed(["title: X", "date: 2025-03-01"], "x\n"));
+    await chmod(join(dir, "x.md"), 0o444);
+    expect((await loadSeeds(dir)).articles.map((a) => a.id)).toEqual(["x"]);
+  });
+});
