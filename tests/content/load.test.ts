@@ -5,10 +5,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MAX_SEED_BYTES, loadSeeds, parseSeedBytes } from "../../src/content/load.ts";
 import { markdownSeed, textSeed, writeSeeds } from "../helpers/files.ts";
+import type { Diagnostic } from "../../src/types.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 
 const tmp = useTempDirs();
-const errorsOf = (d: { severity: string }[]) => d.filter((x) => x.severity === "error");
+const errorsOf = (d: Diagnostic[]) => d.filter((x) => x.severity === "error");
 
 describe("loadSeeds", () => {
   it("reads both formats from nested folders, newest first, ties broken by id", async () => {
