@@ -6,7 +6,7 @@ import { parseDocument } from "yaml";
 import type { Diagnostic } from "../types.ts";
 import { parseSeedDate } from "./dates.ts";
 import type { ParseResult } from "./seed-text.ts";
-import { splitLines, summarize } from "./text.ts";
+import { hasXmlInvalidChars, removeXmlInvalidChars, splitLines, summarize } from "./text.ts";
 
 /** Ids become URL path segments and parts of tag: URIs, so they are kept to a safe alphabet. */
 export const ARTICLE_ID = /^[a-z0-9][a-z0-9_-]{0,127}$/;
@@ -99,6 +99,12 @@ export function parseSeedMarkdown(source: string, text: string): ParseResult {
     if (!KNOWN_KEYS.has(key)) report("warning", at(key), `unknown front matter key "${key}" is ignored`);
   }
 
+  // YAML escapes ("\u0001", "\v") make characters that the raw-text check at load never saw.
+  const clean = (key: string, value: string): string => {
+    if (!hasXmlInvalidChars(value)) return value;
+    report("warning", at(key), `control characters that XML and HTML cannot carry were removed from "${key}"`);
+    return removeXmlInvalidChars(value);
+  };
   const str = (key: string, required: boolean): string | undefined => {
     const v = data[key];
     if (v === undefined || v === null) {
@@ -109,7 +115,7 @@ export function parseSeedMarkdown(source: string, text: string): ParseResult {
       report("error", at(key), `"${key}" must be text, not ${Array.isArray(v) ? "a list" : typeof v}`);
       return undefined;
     }
-    return String(v).trim();
+    return clean(key, String(v)).trim();
   };
   const date = (key: string, required: boolean): string | undefined => {
     const v = str(key, required);
@@ -140,7 +146,7 @@ export function parseSeedMarkdown(source: string, text: string): ParseResult {
   if (rawTags !== undefined && rawTags !== null) {
     const list = Array.isArray(rawTags) ? rawTags : [rawTags];
     if (list.some((t) => typeof t !== "string" || t.trim() === "")) report("error", at("tags"), '"tags" must be a list of non-empty texts');
-    else tags = [...new Set(list.map((t: string) => t.trim()))].sort();
+    else tags = [...new Set(list.map((t: string) => clean("tags", t).trim()).filter((t) => t !== ""))].sort();
   }
 
   if (errorCount() > 0 || title === undefined || published === undefined || updated === undefined) return { diagnostics };

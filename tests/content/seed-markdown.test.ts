@@ -257,6 +257,24 @@ describe("markdown seeds: errors and warnings name the file and line", () => {
   });
 });
 
+describe("markdown seeds: control characters made by YAML escapes", () => {
+  it("are removed from every text field with a warning on the key's line", () => {
+    const text = '---\ntitle: "a\\u0001b\\vc"\ndate: 2025-01-01\ntags: ["x\\u0002", y]\nauthor: "\\x01me"\nsummary: "s\\0um"\n---\nbody\n';
+    const r = parse(text);
+    expect(errorsOf(r)).toEqual([]);
+    expect(r.article).toMatchObject({ title: "abc", author: "me", tags: ["x", "y"], summary: "sum" });
+    expect(warningsOf(r).map((w) => w.line).sort()).toEqual(
+      [lineOf(text, "title:"), lineOf(text, "tags:"), lineOf(text, "author:"), lineOf(text, "summary:")].sort(),
+    );
+    expect(JSON.stringify(r.article)).not.toMatch(/\\u000[0-9b]/);
+  });
+
+  it("a title made only of control characters is an empty title", () => {
+    const text = '---\ntitle: "\\u0001"\ndate: 2025-01-01\n---\nbody\n';
+    expect(errorsOf(parse(text))).toEqual([{ severity: "error", file: NAME, line: lineOf(text, "title:"), message: expect.stringMatching(/empty title/) }]);
+  });
+});
+
 describe("markdown seeds: front matter in a programming language never runs", () => {
   // Each payload, if evaluated, would set a global and write a file. gray-matter evaluates ---js by default.
   const marker = (dir: string) => join(dir, "pwned.txt");

@@ -1,0 +1,42 @@
+// The real build, run in-process on real folders, with a config validated by the real config code.
+
+import { build, type BuildResult } from "../../src/build.ts";
+import { validateConfig } from "../../src/config.ts";
+import { loadSeeds } from "../../src/content/load.ts";
+import { entryId } from "../../src/render/urls.ts";
+import type { Article, SiteConfig } from "../../src/types.ts";
+
+export const TEST_SITE = {
+  title: "Test site",
+  description: "A site built by the test suite",
+  baseUrl: "https://feeds.example.org/blog/",
+  author: { name: "Site Author", email: "author@example.org" },
+  language: "en",
+  tagPrefix: "tag:example.org,2025:",
+};
+
+export function testConfig(overrides: Record<string, unknown> = {}): SiteConfig {
+  return validateConfig({ ...TEST_SITE, ...overrides }, "test config");
+}
+
+export async function buildSite(seedsDir: string, outDir: string, options: { keepGoing?: boolean; config?: SiteConfig } = {}): Promise<BuildResult> {
+  return build({ seedsDir, outDir, config: options.config ?? testConfig(), keepGoing: options.keepGoing });
+}
+
+/** What every consumer must read back for one article: computed from the loaded seeds, never typed in. */
+export interface ExpectedEntry {
+  article: Article;
+  id: string;
+  url: string;
+}
+
+export async function expectedEntries(seedsDir: string, config: SiteConfig): Promise<ExpectedEntry[]> {
+  const { articles, diagnostics } = await loadSeeds(seedsDir);
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) throw new Error(`fixture seeds are invalid: ${JSON.stringify(errors)}`);
+  return articles.map((article) => ({
+    article,
+    id: entryId(config, article),
+    url: new URL(`articles/${article.id}/`, config.baseUrl).href,
+  }));
+}
