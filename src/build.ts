@@ -3,12 +3,12 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { loadSeeds } from "./content/load.ts";
-import { MANIFEST_PATH, parseManifest, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
-import { makeOutputSet } from "./output/output-set.ts";
+import { MANIFEST_PATH, parseManifest, serializeManifest, type ManifestEntry, type ManifestVariant } from "./output/manifest.ts";
+import { makeOutputSet, sha256, type PreviousBuild } from "./output/output-set.ts";
 import { writeDist } from "./output/write-dist.ts";
 import { renderSite } from "./render/site.ts";
-import type { Diagnostic, OutputFile, SiteConfig } from "./types.ts";
+import type { Diagnostic, Encoded, OutputFile, SiteConfig } from "./types.ts";
 
 export interface BuildOptions {
   seedsDir: string;
@@ -36,12 +36,39 @@ export async function readPreviousManifest(outDir: string): Promise<Map<string, 
   }
 }
 
+/**
+ * The previous dist/ as a cache: an unchanged file's compressed variants are read back (and checked
+ * against their recorded sha-256) instead of compressed again. Deleting dist/ only costs time.
+ */
+export async function previousFromDist(outDir: string): Promise<PreviousBuild> {
+  const entries = await readPreviousManifest(outDir);
+  const readVariant = async (v: ManifestVariant | undefined): Promise<Encoded | undefined> => {
+    if (!v) return undefined;
+    const bytes = await readFile(join(outDir, v.path));
+    if (bytes.length !== v.size || sha256(bytes) !== v.sha256) throw new Error(`${v.path} changed since it was built`);
+    return { bytes, sha256: v.sha256 };
+  };
+  return {
+    entry: (path) => entries.get(path),
+    reuse: async (path, sha) => {
+      const e = entries.get(path);
+      if (!e || e.sha256 !== sha) return undefined;
+      try {
+        const [br, gzip] = await Promise.all([readVariant(e.br), readVariant(e.gzip)]);
+        return { ...(br ? { br } : {}), ...(gzip ? { gzip } : {}) };
+      } catch {
+        return undefined; // a damaged cache is recompressed, never trusted
+      }
+    },
+  };
+}
+
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const { articles, diagnostics } = await loadSeeds(options.seedsDir);
   const hasErrors = diagnostics.some((d) => d.severity === "error");
   if (hasErrors && !options.keepGoing) return { articles: articles.length, files: [], diagnostics, written: false };
   const rendered = renderSite(articles, options.config);
-  const files = await makeOutputSet(rendered, options.config, await readPreviousManifest(options.outDir));
+  const files = await makeOutputSet(rendered, options.config, await previousFromDist(options.outDir));
   await writeDist(options.outDir, files, [
     { path: MANIFEST_PATH, bytes: serializeManifest(files) },
     { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(files) },

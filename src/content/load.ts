@@ -1,5 +1,6 @@
 // seeds/ → Article[] + Diagnostic[]. Reads files; never throws for bad input.
 
+import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { mapLimit } from "../concurrency.ts";
@@ -16,7 +17,24 @@ const READ_CONCURRENCY = 32;
 export interface LoadResult {
   articles: Article[];
   diagnostics: Diagnostic[];
+  /** Seeds new or with changed bytes since the cache was filled (all seeds without a cache). */
+  changed: string[];
+  /** Seeds in the cache that are gone. */
+  removed: string[];
 }
+
+/**
+ * What watch mode remembers of each seed between rebuilds. The stat stamp is only a hint that lets an
+ * untouched file skip its read; bytes are what decide, and they never reach the output.
+ */
+export interface SeedCacheEntry {
+  stamp: string;
+  sha256: string;
+  result: ParseResult;
+  /** The last version of this seed that parsed; served while the seed is invalid. */
+  lastGood?: Article;
+}
+export type SeedCache = Map<string, SeedCacheEntry>;
 
 type SeedFormat = "text" | "markdown";
 
@@ -66,33 +84,77 @@ async function listSeedFiles(dir: string): Promise<{ seeds: string[]; ignored: s
   return { seeds: seeds.sort(order), ignored: ignored.sort(order) };
 }
 
-/** Reads and parses every seed in `dir`. All problems are collected; none stops the others. */
-export async function loadSeeds(dir: string): Promise<LoadResult> {
+/**
+ * Reads and parses every seed in `dir`. All problems are collected; none stops the others.
+ * With a `cache` (watch mode), unchanged seeds are not re-read or re-parsed, keep their Article objects,
+ * and a seed that turns invalid keeps its last good version (with a warning) until it is fixed.
+ */
+export async function loadSeeds(dir: string, cache?: SeedCache): Promise<LoadResult> {
   let listing: Awaited<ReturnType<typeof listSeedFiles>>;
   try {
     listing = await listSeedFiles(dir);
   } catch (e) {
-    return { articles: [], diagnostics: [{ severity: "error", file: dir, message: `cannot read the seeds folder: ${(e as Error).message}` }] };
+    return { articles: [], diagnostics: [{ severity: "error", file: dir, message: `cannot read the seeds folder: ${(e as Error).message}` }], changed: [], removed: [] };
   }
+  const changed: string[] = [];
   const diagnostics: Diagnostic[] = listing.ignored.map((file) => ({
     severity: "warning" as const, file, message: "ignored: a seed is a .txt or .md file",
   }));
   const results = await mapLimit(listing.seeds, READ_CONCURRENCY, async (source): Promise<ParseResult> => {
     const path = join(dir, source);
+    const cached = cache?.get(source);
+    let result: ParseResult;
+    let stamp = "";
+    let sha = "";
     try {
-      const { size } = await stat(path);
-      if (size > MAX_SEED_BYTES) return tooLarge(source, size); // without reading it
-      return parseSeedBytes(source, await readFile(path));
+      const st = await stat(path);
+      stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+      if (cached && cached.stamp === stamp) return withLastGood(cached);
+      if (st.size > MAX_SEED_BYTES) {
+        result = tooLarge(source, st.size); // without reading it
+      } else {
+        const bytes = await readFile(path);
+        sha = createHash("sha256").update(bytes).digest("hex");
+        if (cached && cached.sha256 === sha) {
+          cached.stamp = stamp;
+          return withLastGood(cached);
+        }
+        result = parseSeedBytes(source, bytes);
+      }
     } catch (e) {
-      return seedError(source, `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+      result = seedError(source, `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
     }
+    changed.push(source);
+    if (!cache) return result;
+    const entry: SeedCacheEntry = { stamp, sha256: sha, result, ...(result.article ?? cached?.lastGood ? { lastGood: result.article ?? cached?.lastGood } : {}) };
+    cache.set(source, entry);
+    return withLastGood(entry);
   });
+  const present = new Set(listing.seeds);
+  const removed = cache ? [...cache.keys()].filter((k) => !present.has(k)).sort() : [];
+  for (const k of removed) cache!.delete(k);
   const parsed: Article[] = [];
   for (const r of results) {
     diagnostics.push(...r.diagnostics);
     if (r.article) parsed.push(r.article);
   }
-  return { articles: withoutDuplicateIds(parsed, diagnostics).sort(newestFirst), diagnostics: diagnostics.sort(byFileAndLine) };
+  return {
+    articles: withoutDuplicateIds(parsed, diagnostics).sort(newestFirst),
+    diagnostics: diagnostics.sort(byFileAndLine),
+    changed: changed.sort(),
+    removed,
+  };
+}
+
+/** A cached result; an invalid seed with a last good version yields that version, and says so. */
+function withLastGood(entry: SeedCacheEntry): ParseResult {
+  const { result, lastGood } = entry;
+  if (result.article || !lastGood) return result;
+  const file = lastGood.source;
+  return {
+    article: lastGood,
+    diagnostics: [...result.diagnostics, { severity: "warning", file, message: "the last good version stays in the feeds until this seed is fixed" }],
+  };
 }
 
 /** Two seeds with one identity are both errors: neither can be chosen without guessing. */

@@ -5,7 +5,7 @@ import { mapLimit } from "../concurrency.ts";
 import type { OutputFile, RenderedFile, SiteConfig } from "../types.ts";
 import { cachePolicyFor } from "./cache-policy.ts";
 import { compressVariants } from "./compress.ts";
-import type { ManifestEntry } from "./manifest.ts";
+import { manifestEntry, type ManifestEntry } from "./manifest.ts";
 
 export function sha256(bytes: Buffer): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -30,27 +30,60 @@ function byPath(a: { path: string }, b: { path: string }): number {
 
 const COMPRESS_CONCURRENCY = 8;
 
-/** `previous` is the last written manifest, if any, by path. */
-export async function makeOutputSet(
-  rendered: readonly RenderedFile[],
-  config: SiteConfig,
-  previous?: ReadonlyMap<string, ManifestEntry>,
-): Promise<OutputFile[]> {
+/**
+ * What an earlier build left that this one may reuse: its manifest entries, and its compressed variants
+ * (from memory in watch mode, from the previous dist/ for a cold build). Compression is most of a
+ * build's time, and a file whose sha-256 did not change needs none.
+ */
+export interface PreviousBuild {
+  entry(path: string): ManifestEntry | undefined;
+  /** The previous output for `path` when its bytes are exactly `sha`, variants included; undefined if not available. */
+  reuse(path: string, sha: string): Promise<Pick<OutputFile, "br" | "gzip"> | undefined>;
+  /** The previous file itself when it was made from this very body string (watch mode): no hashing at all. */
+  sameBody?(r: RenderedFile, cacheControl: string): OutputFile | undefined;
+}
+
+/** A previous build held in memory (watch mode), with the bodies it was made from. */
+export function previousFromMemory(files: readonly OutputFile[], rendered: readonly RenderedFile[]): PreviousBuild {
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  const bodies = new Map(rendered.map((r) => [r.path, r.body]));
+  const entries = new Map(files.map((f) => [f.path, manifestEntry(f)]));
+  return {
+    entry: (path) => entries.get(path),
+    sameBody: (r, cacheControl) => {
+      const f = byPath.get(r.path);
+      return f && bodies.get(r.path) === r.body && f.cacheControl === cacheControl && f.contentType === r.contentType ? f : undefined;
+    },
+    reuse: async (path, sha) => {
+      const f = byPath.get(path);
+      return f && f.sha256 === sha ? { ...(f.br ? { br: f.br } : {}), ...(f.gzip ? { gzip: f.gzip } : {}) } : undefined;
+    },
+  };
+}
+
+/** `previous` is the last written build, if any. */
+export async function makeOutputSet(rendered: readonly RenderedFile[], config: SiteConfig, previous?: PreviousBuild): Promise<OutputFile[]> {
   const files = await mapLimit([...rendered].sort(byPath), COMPRESS_CONCURRENCY, async (r): Promise<OutputFile> => {
+    const cacheControl = cachePolicyFor(r.kind, config.cacheControl);
+    const same = previous?.sameBody?.(r, cacheControl);
+    if (same) return same;
     const bytes = typeof r.body === "string" ? Buffer.from(r.body, "utf8") : r.body;
     const sha = sha256(bytes);
-    const variants = await compressVariants(bytes, r.kind);
-    const lastModified = lastModifiedFor(sha, r.lastModified, previous?.get(r.path));
+    const reused = await previous?.reuse(r.path, sha);
+    const variants = reused ?? (await compressVariants(bytes, r.kind).then((v) => ({
+      ...(v.br ? { br: { bytes: v.br, sha256: sha256(v.br) } } : {}),
+      ...(v.gzip ? { gzip: { bytes: v.gzip, sha256: sha256(v.gzip) } } : {}),
+    })));
+    const lastModified = lastModifiedFor(sha, r.lastModified, previous?.entry(r.path));
     return {
       path: r.path,
       kind: r.kind,
       contentType: r.contentType,
-      cacheControl: cachePolicyFor(r.kind, config.cacheControl),
+      cacheControl,
       bytes,
       sha256: sha,
       ...(lastModified ? { lastModified } : {}),
-      ...(variants.br ? { br: { bytes: variants.br, sha256: sha256(variants.br) } } : {}),
-      ...(variants.gzip ? { gzip: { bytes: variants.gzip, sha256: sha256(variants.gzip) } } : {}),
+      ...variants,
     };
   });
   for (let i = 1; i < files.length; i++) {

@@ -43,8 +43,19 @@ export function renderFeedFiles(doc: FeedDocument, config: SiteConfig, paths = F
   ];
 }
 
-/** `articles` must be newest first (as `loadSeeds` returns them). */
-export function renderSite(articles: readonly Article[], config: SiteConfig): RenderedFile[] {
+/**
+ * `articles` must be newest first (as `loadSeeds` returns them). `pageMemo` (watch mode) remembers each
+ * article's page by Article object, so an unchanged article is not rendered again; it is only valid
+ * for one config.
+ */
+export function renderSite(articles: readonly Article[], config: SiteConfig, pageMemo?: WeakMap<Article, string>): RenderedFile[] {
+  const page = (a: Article): string => {
+    const cached = pageMemo?.get(a);
+    if (cached !== undefined) return cached;
+    const html = renderArticlePage(ctx, a);
+    pageMemo?.set(a, html);
+    return html;
+  };
   const cssHash = createHash("sha256").update(STYLESHEET).digest("hex").slice(0, 12);
   const cssPath = `assets/style.${cssHash}.css`;
   const ctx: PageContext = { config, stylesheet: sitePath(config, cssPath) };
@@ -53,6 +64,6 @@ export function renderSite(articles: readonly Article[], config: SiteConfig): Re
     { path: "index.html", kind: "html", contentType: HTML, body: renderIndexPage(ctx, articles), lastModified: newestUpdate(articles) },
     { path: "404.html", kind: "html", contentType: HTML, body: renderNotFoundPage(ctx) },
     { path: cssPath, kind: "immutable", contentType: CSS, body: STYLESHEET },
-    ...articles.map((a): RenderedFile => ({ path: `${articleDir(a)}index.html`, kind: "html", contentType: HTML, body: renderArticlePage(ctx, a), lastModified: a.updated })),
+    ...articles.map((a): RenderedFile => ({ path: `${articleDir(a)}index.html`, kind: "html", contentType: HTML, body: page(a), lastModified: a.updated })),
   ];
 }

@@ -5,8 +5,9 @@ import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { mapLimit } from "../concurrency.ts";
 import { fileHeaders } from "../output/http-headers.ts";
-import { MANIFEST_PATH, parseManifest, type ManifestEntry, type ManifestVariant } from "../output/manifest.ts";
+import { MANIFEST_PATH, manifestEntry, parseManifest, type ManifestEntry, type ManifestVariant } from "../output/manifest.ts";
 import { sha256 } from "../output/output-set.ts";
+import type { OutputFile } from "../types.ts";
 import type { Coding } from "./negotiate.ts";
 
 export interface Representation {
@@ -21,6 +22,8 @@ export interface Representation {
 
 export interface ServedFile {
   path: string;
+  /** Everything the headers are made from; equal keys mean equal responses. */
+  key: string;
   /** Whole seconds; absent when the file has no date. */
   lastModifiedSeconds?: number;
   codings: ReadonlySet<Coding>;
@@ -64,26 +67,46 @@ async function readVerified(dir: string, path: string, size: number, sha: string
   return body;
 }
 
-async function loadFile(dir: string, entry: ManifestEntry): Promise<ServedFile> {
+function servedFile(entry: ManifestEntry, bodies: Partial<Record<Coding, Buffer>>): ServedFile {
   const representations: Partial<Record<Coding, Representation>> = {};
-  representations.identity = representation(entry, await readVerified(dir, entry.path, entry.size, entry.sha256), entry.sha256, "identity");
-  const variants: [Coding, ManifestVariant | undefined][] = [["br", entry.br], ["gzip", entry.gzip]];
-  for (const [coding, v] of variants) {
-    if (v) representations[coding] = representation(entry, await readVerified(dir, v.path, v.size, v.sha256), v.sha256, coding);
-  }
+  representations.identity = representation(entry, bodies.identity!, entry.sha256, "identity");
+  if (entry.br && bodies.br) representations.br = representation(entry, bodies.br, entry.br.sha256, "br");
+  if (entry.gzip && bodies.gzip) representations.gzip = representation(entry, bodies.gzip, entry.gzip.sha256, "gzip");
   return {
     path: entry.path,
+    key: JSON.stringify(entry),
     ...(entry.lastModified ? { lastModifiedSeconds: Math.floor(Date.parse(entry.lastModified) / 1000) } : {}),
     codings: new Set(Object.keys(representations) as Coding[]),
     representations,
   };
 }
 
-/** Reads a built dist/ and checks every file against its manifest entry. */
-export async function loadServedSite(dir: string): Promise<ServedSite> {
-  const manifest = parseManifest(await readFile(join(dir, MANIFEST_PATH), "utf8"));
-  const files = await mapLimit(manifest.files, READ_CONCURRENCY, (entry) => loadFile(dir, entry));
+async function loadFile(dir: string, entry: ManifestEntry): Promise<ServedFile> {
+  const read = (v: ManifestVariant | undefined) => (v ? readVerified(dir, v.path, v.size, v.sha256) : undefined);
+  const [identity, br, gzip] = await Promise.all([readVerified(dir, entry.path, entry.size, entry.sha256), read(entry.br), read(entry.gzip)]);
+  return servedFile(entry, { identity, ...(br ? { br } : {}), ...(gzip ? { gzip } : {}) });
+}
+
+function siteOf(files: ServedFile[]): ServedSite {
   const byPath = new Map(files.map((f) => [f.path, f]));
   const notFound = byPath.get("404.html");
   return { files: byPath, ...(notFound ? { notFound } : {}) };
+}
+
+/** Reads a built dist/ and checks every file against its manifest entry. */
+export async function loadServedSite(dir: string): Promise<ServedSite> {
+  const manifest = parseManifest(await readFile(join(dir, MANIFEST_PATH), "utf8"));
+  return siteOf(await mapLimit(manifest.files, READ_CONCURRENCY, (entry) => loadFile(dir, entry)));
+}
+
+/** The site of a build held in memory (watch mode); files unchanged since `previous` keep their objects. */
+export function servedSiteFromOutput(files: readonly OutputFile[], previous?: ServedSite): ServedSite {
+  return siteOf(
+    files.map((f) => {
+      const entry = manifestEntry(f);
+      const before = previous?.files.get(f.path);
+      if (before && before.key === JSON.stringify(entry)) return before;
+      return servedFile(entry, { identity: f.bytes, ...(f.br ? { br: f.br.bytes } : {}), ...(f.gzip ? { gzip: f.gzip.bytes } : {}) });
+    }),
+  );
 }
