@@ -34,11 +34,43 @@ function strongMatch(header: string, etag: string): boolean {
   return entityTags(header).some((t) => t === "*" || t === etag);
 }
 
-/** An HTTP-date in whole seconds, or undefined when malformed (then the header is ignored). */
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTH = MONTHS.join("|");
+const DAY = "Mon|Tue|Wed|Thu|Fri|Sat|Sun";
+const TIME = "(\\d{2}):(\\d{2}):(\\d{2})";
+/** The three forms of RFC 9110 §5.6.7, which a recipient must all accept; each is GMT. */
+const IMF_FIXDATE = new RegExp(`^(?:${DAY}), (\\d{2}) (${MONTH}) (\\d{4}) ${TIME} GMT$`);
+const RFC850_DATE = new RegExp(`^(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), (\\d{2})-(${MONTH})-(\\d{2}) ${TIME} GMT$`);
+const ASCTIME_DATE = new RegExp(`^(?:${DAY}) (${MONTH}) ( \\d|\\d{2}) ${TIME} (\\d{4})$`);
+
+/**
+ * An HTTP-date in whole seconds, or undefined when malformed (then the header is ignored, §13.1.3).
+ * Strict on purpose: Date.parse would also take dates without a time, other zones, impossible days
+ * (rolled over into the next month) and asctime in the server's local time zone.
+ */
 export function parseHttpDate(value: string): number | undefined {
-  if (!/^[A-Za-z]{3},? /.test(value.trim())) return undefined;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? undefined : Math.floor(ms / 1000);
+  let day: string, month: string, year: number, time: string[];
+  let m: RegExpExecArray | null;
+  if ((m = IMF_FIXDATE.exec(value.trim()))) {
+    [day, month, year, time] = [m[1]!, m[2]!, Number(m[3]), m.slice(4, 7)];
+  } else if ((m = RFC850_DATE.exec(value.trim()))) {
+    // A two-digit year more than 50 years in the future is the most recent past year with those digits.
+    const thisYear = new Date().getUTCFullYear();
+    year = Math.floor(thisYear / 100) * 100 + Number(m[3]);
+    if (year > thisYear + 50) year -= 100;
+    [day, month, time] = [m[1]!, m[2]!, m.slice(4, 7)];
+  } else if ((m = ASCTIME_DATE.exec(value.trim()))) {
+    [month, day, time, year] = [m[1]!, m[2]!.trim(), m.slice(3, 6), Number(m[6])];
+  } else return undefined;
+  const [h, min, s] = time.map(Number) as [number, number, number];
+  const mon = MONTHS.indexOf(month);
+  const ms = Date.UTC(year, mon, Number(day), h, min, s);
+  const d = new Date(ms);
+  // Out-of-range parts (31 Feb, 25:00) would roll over: the date must read back as written.
+  if (d.getUTCFullYear() !== year || d.getUTCMonth() !== mon || d.getUTCDate() !== Number(day) || d.getUTCHours() !== h || d.getUTCMinutes() !== min || d.getUTCSeconds() !== s) {
+    return undefined;
+  }
+  return ms / 1000;
 }
 
 export function evaluateConditions(h: ConditionalHeaders, v: Validators): Outcome {
