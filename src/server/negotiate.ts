@@ -21,6 +21,9 @@ function parseAcceptEncoding(header: string): Map<string, number> {
   return weights;
 }
 
+/** Unlisted identity (and no "*"): acceptable, but below any coding the client did list with q > 0. */
+const IMPLICIT_IDENTITY = Number.MIN_VALUE;
+
 /**
  * The coding to send, among those we have. Without the header anything goes, so identity.
  * Identity stays acceptable unless refused by "identity;q=0" or "*;q=0"; if everything is refused
@@ -30,7 +33,8 @@ export function chooseEncoding(header: string | undefined, available: ReadonlySe
   if (!header) return "identity";
   const weights = parseAcceptEncoding(header);
   const star = weights.get("*");
-  const weightOf = (c: Coding): number => weights.get(c) ?? (c === "identity" ? (star === 0 ? 0 : 1) : (star ?? 0));
+  // "*" stands for every coding not listed, identity included (§12.5.3).
+  const weightOf = (c: Coding): number => weights.get(c) ?? star ?? (c === "identity" ? IMPLICIT_IDENTITY : 0);
   let best: Coding = "identity";
   let bestQ = -1;
   for (const c of PREFERENCE) {
