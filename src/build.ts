@@ -24,6 +24,8 @@ export interface BuildResult {
   diagnostics: Diagnostic[];
   /** False when an invalid seed stopped the build: dist/ was not touched. */
   written: boolean;
+  /** Output paths whose bytes differ from the previous dist/ (all of them on a first build). */
+  changed: string[];
 }
 
 /** The manifest of the last good build, by path; empty when there is none or it cannot be read. */
@@ -66,12 +68,14 @@ export async function previousFromDist(outDir: string): Promise<PreviousBuild> {
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const { articles, diagnostics } = await loadSeeds(options.seedsDir);
   const hasErrors = diagnostics.some((d) => d.severity === "error");
-  if (hasErrors && !options.keepGoing) return { articles: articles.length, files: [], diagnostics, written: false };
+  if (hasErrors && !options.keepGoing) return { articles: articles.length, files: [], diagnostics, written: false, changed: [] };
   const rendered = renderSite(articles, options.config);
-  const files = await makeOutputSet(rendered, options.config, await previousFromDist(options.outDir));
+  const previous = await previousFromDist(options.outDir);
+  const files = await makeOutputSet(rendered, options.config, previous);
+  const changed = files.filter((f) => previous.entry(f.path)?.sha256 !== f.sha256).map((f) => f.path);
   await writeDist(options.outDir, files, [
     { path: MANIFEST_PATH, bytes: serializeManifest(files) },
     { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(files) },
   ]);
-  return { articles: articles.length, files, diagnostics, written: true };
+  return { articles: articles.length, files, diagnostics, written: true, changed };
 }

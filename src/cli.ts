@@ -4,7 +4,11 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { build } from "./build.ts";
 import { CONFIG_KEYS, ConfigError, loadConfig } from "./config.ts";
 import { formatDiagnostic } from "./content/article.ts";
-import { FEED_PATHS } from "./render/urls.ts";
+import { describeRebuild, startWatcher } from "./dev/watch.ts";
+import { pingHub } from "./dev/websub.ts";
+import { FEED_PATHS, absoluteUrl } from "./render/urls.ts";
+import type { ServedSite } from "./server/from-manifest.ts";
+import type { OutputFile, SiteConfig } from "./types.ts";
 import { PortInUseError, startServer, type RunningServer } from "./server/serve.ts";
 
 export const EXIT = { ok: 0, invalidSeeds: 1, usage: 2, failure: 3, portInUse: 4 } as const;
@@ -19,6 +23,7 @@ const HELP = `seedfeed: build RSS, Atom and JSON feeds from a folder of articles
 Usage:
   seedfeed build [options]   build seeds/ into dist/
   seedfeed serve [options]   serve a built dist/ over HTTP
+  seedfeed dev [options]     build, serve, and rebuild on every change of seeds/ or the config
   seedfeed help              this text
 
 Build options:
@@ -26,7 +31,11 @@ Build options:
   --out DIR          output folder (default: dist)
   --config FILE      config file (default: seedfeed.config.json, optional)
   --keep-going       write the valid seeds even if some are invalid; errors become warnings
+  --ping             after writing, send a WebSub publish ping for each feed that changed (needs "hub")
   --quiet            print only errors and the summary line
+Dev options: the build options (but --keep-going is always on: an invalid seed keeps its last
+good version) and the serve options but --dir (it serves --out).
+
 Serve options:
   --dir DIR          the built folder to serve (default: dist)
   --port N           TCP port (default: 3000; 0 picks a free one)
@@ -50,6 +59,7 @@ const BUILD_OPTIONS = {
   out: { type: "string", default: "dist" },
   config: { type: "string" },
   "keep-going": { type: "boolean", default: false },
+  ping: { type: "boolean", default: false },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
   ...CONFIG_FLAGS,
@@ -92,6 +102,7 @@ async function runBuild(args: string[]): Promise<number> {
     process.stderr.write(`build failed: ${errors} error${errors === 1 ? "" : "s"} in seeds; ${values.out}/ was not touched (--keep-going writes the valid seeds)\n`);
     return EXIT.invalidSeeds;
   }
+  if (values.ping) await pingChangedFeeds(config, result.files, result.changed, (line) => process.stderr.write(`${line}\n`));
   const bytes = result.files.reduce((n, f) => n + f.bytes.length, 0);
   process.stdout.write(
     `built ${result.articles} article${result.articles === 1 ? "" : "s"} into ${values.out}/: ${result.files.length} files, ${(bytes / 1024).toFixed(0)} KiB` +
@@ -143,6 +154,68 @@ async function runServe(args: string[]): Promise<number> {
   });
 }
 
+/** WebSub: one publish ping per feed whose bytes changed, and none for the others. */
+function pingChangedFeeds(config: SiteConfig, files: readonly OutputFile[], changed: readonly string[], log: (line: string) => void): Promise<unknown> {
+  const changedSet = new Set(changed);
+  const feeds = files.filter((f) => f.kind === "feed" && changedSet.has(f.path)).map((f) => absoluteUrl(config, f.path));
+  if (!config.hub) {
+    log("--ping: no \"hub\" in the config, nothing to ping");
+    return Promise.resolve();
+  }
+  return feeds.length > 0 ? pingHub(config.hub, feeds, { log }) : Promise.resolve();
+}
+
+const DEV_OPTIONS = {
+  ...BUILD_OPTIONS,
+  port: SERVE_OPTIONS.port,
+  host: SERVE_OPTIONS.host,
+  log: SERVE_OPTIONS.log,
+} satisfies ParseArgsConfig["options"];
+
+async function runDev(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: DEV_OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const port = Number(values.port);
+  let running: RunningServer | undefined;
+  let firstSite: ServedSite | undefined;
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  const watcher = await startWatcher({
+    seedsDir: values.seeds,
+    outDir: values.out,
+    ...(values.config ? { configFile: values.config } : {}),
+    overrides: configOverrides(values),
+    onSite: (site) => (running ? running.swap(site) : (firstSite = site)),
+    onRebuild: (report) => {
+      log(describeRebuild(report));
+      // A hub that is down must never hold up or fail a rebuild: the ping runs on its own.
+      if (report.config.hub) void pingChangedFeeds(report.config, report.files, report.changedOutputs, log);
+    },
+    log,
+  });
+  try {
+    running = await startServer({ dir: values.out, port, host: values.host, site: firstSite!, ...(values.log ? { log: process.stdout } : {}) });
+  } catch (e) {
+    await watcher.close();
+    if (e instanceof PortInUseError) {
+      log(`seedfeed dev: ${e.message}`);
+      return EXIT.portInUse;
+    }
+    throw e;
+  }
+  process.stdout.write(`serving ${values.out}/ at ${running.url} and watching ${values.seeds}/\n`);
+  return new Promise((resolve) => {
+    const stop = () => {
+      setTimeout(() => process.exit(EXIT.ok), 10_000).unref();
+      void Promise.all([watcher.close(), running!.close()]).then(() => resolve(EXIT.ok));
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -151,6 +224,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runBuild(rest);
       case "serve":
         return await runServe(rest);
+      case "dev":
+        return await runDev(rest);
       case undefined:
       case "help":
       case "--help":

@@ -44,6 +44,7 @@ const CHECKS: Record<keyof SiteConfig, Check> = {
   title: nonEmptyText,
   description: nonEmptyText,
   baseUrl: httpUrl,
+  hub: (v) => (v === undefined ? undefined : httpUrl(v)),
   author: (v) => {
     if (typeof v !== "object" || v === null || Array.isArray(v)) return 'must be an object like {"name": "Ada", "email": "ada@example.org", "url": "https://example.org/"}';
     const p = v as Record<string, unknown>;

@@ -51,6 +51,8 @@ export interface SiteConfig {
   feedSize: number;
   /** Prefix of every id: a tag: URI authority and date, e.g. "tag:example.org,2025:". */
   tagPrefix: string;
+  /** WebSub hub the feeds advertise and seedfeed pings after a change; absent: no hub. */
+  hub?: string;
   /** Cache-Control by kind of file; see src/output/cache-policy.ts for the defaults. */
   cacheControl: Record<"feed" | "html" | "immutable", string>;
 }
@@ -74,6 +76,8 @@ export interface OutputFile {
   sha256: string;
   /** Cache-Control, from the policy table (src/output/cache-policy.ts). */
   cacheControl: string;
+  /** A Link header value (WebSub discovery on feeds). */
+  link?: string;
   /** ISO 8601 UTC instant derived from the content, never from a clock or mtime; absent when nothing dates it. */
   lastModified?: string;
   /** Precompressed variants, kept only when smaller than `bytes`. */
@@ -109,4 +113,6 @@ export interface RenderedFile {
   body: string | Buffer;
   /** Newest date of the content the file shows; absent for files that show no dated content. */
   lastModified?: string;
+  /** A Link header value (WebSub discovery on feeds). */
+  link?: string;
 }

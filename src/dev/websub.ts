@@ -24,10 +24,7 @@ export interface PingResult {
 /** A hub may ask for a pause with Retry-After; longer than this and a build would seem stuck. */
 const MAX_RETRY_AFTER_MS = 30_000;
 
-/** The WebSub discovery Link header value: where to subscribe, and the canonical URL of this feed. */
-export function hubLinkHeader(hubUrl: string, selfUrl: string): string {
-  return `<${hubUrl}>; rel="hub", <${selfUrl}>; rel="self"`;
-}
+export { hubLinkHeader } from "../render/urls.ts";
 
 /** Sends hub.mode=publish for each feed URL (one POST per feed, in parallel), with retries and exponential backoff. Never throws and never rejects. */
 export async function pingHub(hubUrl: string, feedUrls: readonly string[], options: PingOptions = {}): Promise<PingResult[]> {

@@ -9,6 +9,7 @@ export interface HeaderSource {
   kind: FileKind;
   contentType: string;
   cacheControl: string;
+  link?: string;
 }
 
 /** Headers as [name, value] pairs, in a fixed order. */
@@ -20,5 +21,6 @@ export function fileHeaders(f: HeaderSource): [string, string][] {
     ["X-Content-Type-Options", "nosniff"],
   ];
   if (f.contentType.startsWith("text/html")) headers.push(["Content-Security-Policy", HTML_CSP]);
+  if (f.link) headers.push(["Link", f.link]);
   return headers;
 }

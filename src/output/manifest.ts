@@ -17,6 +17,7 @@ export interface ManifestEntry {
   kind: FileKind;
   contentType: string;
   cacheControl: string;
+  link?: string;
   size: number;
   sha256: string;
   lastModified?: string;
@@ -41,6 +42,7 @@ export function manifestEntry(f: OutputFile): ManifestEntry {
     kind: f.kind,
     contentType: f.contentType,
     cacheControl: f.cacheControl,
+    link: f.link,
     size: f.bytes.length,
     sha256: f.sha256,
     lastModified: f.lastModified,

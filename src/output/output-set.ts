@@ -52,7 +52,8 @@ export function previousFromMemory(files: readonly OutputFile[], rendered: reado
     entry: (path) => entries.get(path),
     sameBody: (r, cacheControl) => {
       const f = byPath.get(r.path);
-      return f && bodies.get(r.path) === r.body && f.cacheControl === cacheControl && f.contentType === r.contentType ? f : undefined;
+      const same = f && bodies.get(r.path) === r.body && f.cacheControl === cacheControl && f.contentType === r.contentType && f.link === r.link;
+      return same ? f : undefined;
     },
     reuse: async (path, sha) => {
       const f = byPath.get(path);
@@ -80,6 +81,7 @@ export async function makeOutputSet(rendered: readonly RenderedFile[], config: S
       kind: r.kind,
       contentType: r.contentType,
       cacheControl,
+      ...(r.link ? { link: r.link } : {}),
       bytes,
       sha256: sha,
       ...(lastModified ? { lastModified } : {}),

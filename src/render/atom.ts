@@ -20,6 +20,7 @@ export function renderAtom(doc: FeedDocument, config: SiteConfig): string {
     updated: new Date(doc.updated),
     generator: GENERATOR,
     feedLinks: { atom: doc.selfUrl.atom },
+    ...(config.hub ? { hub: config.hub } : {}),
     author: { name: slots.put(name), ...(email ? { email: slots.put(email) } : {}), ...(url ? { link: url } : {}) },
   });
   for (const a of doc.entries) {

@@ -46,6 +46,7 @@ export function renderJsonFeed(doc: FeedDocument, config: SiteConfig): string {
     description: doc.description,
     language: config.language,
     authors: [jsonAuthor(config.author)],
+    hubs: config.hub ? [{ type: "WebSub", url: config.hub }] : undefined,
     items: v1.items.map((i) => ({
       id: i.id,
       url: i.url,

@@ -19,6 +19,7 @@ export function renderRss(doc: FeedDocument, config: SiteConfig): string {
     updated: new Date(doc.updated),
     generator: GENERATOR,
     feedLinks: { rss: doc.selfUrl.rss },
+    ...(config.hub ? { hub: config.hub } : {}),
   });
   for (const a of doc.entries) {
     feed.addItem({

@@ -1,12 +1,12 @@
 // Articles + config → every file of the site, as RenderedFile[]. Pure: no I/O, no clock.
 
 import { createHash } from "node:crypto";
-import type { Article, FeedDocument, RenderedFile, SiteConfig } from "../types.ts";
+import type { Article, FeedDocument, FeedFormat, RenderedFile, SiteConfig } from "../types.ts";
 import { renderAtom } from "./atom.ts";
 import { STYLESHEET, renderArticlePage, renderIndexPage, renderNotFoundPage, sitePath, type PageContext } from "./html.ts";
 import { renderJsonFeed } from "./json-feed.ts";
 import { renderRss } from "./rss.ts";
-import { FEED_PATHS, FEED_TYPES, absoluteUrl, articleDir, feedUrls } from "./urls.ts";
+import { FEED_PATHS, FEED_TYPES, absoluteUrl, articleDir, feedUrls, hubLinkHeader } from "./urls.ts";
 
 const HTML = "text/html; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
@@ -36,10 +36,12 @@ export function mainFeed(articles: readonly Article[], config: SiteConfig): Feed
 /** The three formats of one feed document. */
 export function renderFeedFiles(doc: FeedDocument, config: SiteConfig, paths = FEED_PATHS): RenderedFile[] {
   const lastModified = doc.entries.length > 0 ? doc.updated : undefined;
+  // WebSub discovery also as a Link header, for subscribers that do not parse the body first.
+  const link = (format: FeedFormat) => (config.hub ? { link: hubLinkHeader(config.hub, doc.selfUrl[format]) } : {});
   return [
-    { path: paths.rss, kind: "feed", contentType: `${FEED_TYPES.rss}; charset=utf-8`, body: renderRss(doc, config), lastModified },
-    { path: paths.atom, kind: "feed", contentType: `${FEED_TYPES.atom}; charset=utf-8`, body: renderAtom(doc, config), lastModified },
-    { path: paths.json, kind: "feed", contentType: `${FEED_TYPES.json}; charset=utf-8`, body: renderJsonFeed(doc, config), lastModified },
+    { path: paths.rss, kind: "feed", contentType: `${FEED_TYPES.rss}; charset=utf-8`, body: renderRss(doc, config), lastModified, ...link("rss") },
+    { path: paths.atom, kind: "feed", contentType: `${FEED_TYPES.atom}; charset=utf-8`, body: renderAtom(doc, config), lastModified, ...link("atom") },
+    { path: paths.json, kind: "feed", contentType: `${FEED_TYPES.json}; charset=utf-8`, body: renderJsonFeed(doc, config), lastModified, ...link("json") },
   ];
 }
 

@@ -27,3 +27,8 @@ export function feedUrls(config: SiteConfig, paths: Record<FeedFormat, string> =
 export function entryId(config: SiteConfig, article: Article): string {
   return `${config.tagPrefix}articles/${article.id}`;
 }
+
+/** The WebSub discovery Link header value: where to subscribe, and the canonical URL of this feed. */
+export function hubLinkHeader(hubUrl: string, selfUrl: string): string {
+  return `<${hubUrl}>; rel="hub", <${selfUrl}>; rel="self"`;
+}
