@@ -119,7 +119,7 @@ describe("text that xml-js mangles", () => {
     expect(rssItem["content:encoded"]).toBe(a.contentHtml);
     expect(parseRssFeed(s.rss).items?.find((i) => i.guid?.value?.endsWith("aa"))?.title).toBe(TITLE);
     expect(parseAtomFeed(s.atom).entries?.find((e) => e.id?.endsWith("aa"))?.title?.value).toBe(TITLE);
-    expect(parseJsonFeed(s.json).items?.find((i) => i.id.endsWith("aa"))?.title).toBe(TITLE);
+    expect(parseJsonFeed(s.json).items?.find((i) => i.id?.endsWith("aa"))?.title).toBe(TITLE);
     const parsed = await pythonFeedparser(join(s.out, "rss.xml"), join(s.out, "atom.xml"));
     for (const p of parsed) expect(p.entries.find((e) => e.id!.endsWith("aa"))?.title).toBe(TITLE);
     // The body's HTML escapes "&amp;" once more, so a reader shows the literal text.
