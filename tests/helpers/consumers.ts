@@ -118,3 +118,9 @@ export function decodeHtml(html: string): string {
     return named[ref.toLowerCase()] ?? m;
   });
 }
+
+/** HTML-escapes text as a careful writer would: an independent expectation, not our escaper. */
+export function htmlText(text: string): string {
+  const refs: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+  return text.replace(/[&<>"']/g, (c) => refs[c]!);
+}
