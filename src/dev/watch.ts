@@ -7,6 +7,7 @@ import { previousFromDist } from "../build.ts";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../config.ts";
 import { formatDiagnostic } from "../content/article.ts";
 import { loadSeeds, type SeedCache } from "../content/load.ts";
+import { WATCH_COMPRESSION_LEVELS } from "../output/compress.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "../output/headers-file.ts";
 import { MANIFEST_PATH, serializeManifest } from "../output/manifest.ts";
 import { makeOutputSet, previousFromMemory, type PreviousBuild } from "../output/output-set.ts";
@@ -99,7 +100,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     const loaded = await loadSeeds(options.seedsDir, seedCache);
     for (const d of loaded.diagnostics) options.log(formatDiagnostic(d));
     const rendered = renderSite(loaded.articles, config, pageMemo);
-    const files = await makeOutputSet(rendered, config, previous);
+    const files = await makeOutputSet(rendered, config, previous, WATCH_COMPRESSION_LEVELS);
     const shas = new Map(files.map((f) => [f.path, f.sha256]));
     const changedOutputs = [...new Set([...shas.keys(), ...previousFiles.keys()])].filter((p) => shas.get(p) !== previousFiles.get(p)).sort();
     site = servedSiteFromOutput(files, site);

@@ -7,17 +7,30 @@ import type { FileKind } from "../types.ts";
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
 
+export type CompressionLevels = Record<FileKind, { brotli: number; gzip: number } | undefined>;
+
 /** Feeds are few and polled forever: the best ratio is worth its time. Pages are many: see BENCHMARKS.md. */
-export const COMPRESSION_LEVELS: Record<FileKind, { brotli: number; gzip: number } | undefined> = {
+export const COMPRESSION_LEVELS: CompressionLevels = {
   feed: { brotli: 11, gzip: 9 },
   immutable: { brotli: 11, gzip: 9 },
   html: { brotli: 6, gzip: 6 },
   manifest: undefined,
 };
 
+/**
+ * Watch mode serves a local reader and rebuilds on every save: brotli 11 on the feeds alone would take
+ * most of the edit-to-served budget, so it trades a few percent of size for speed. `build` uses the above.
+ */
+export const WATCH_COMPRESSION_LEVELS: CompressionLevels = {
+  feed: { brotli: 5, gzip: 6 },
+  immutable: { brotli: 11, gzip: 9 },
+  html: { brotli: 5, gzip: 6 },
+  manifest: undefined,
+};
+
 /** Variants not smaller than the original are dropped: they would only cost bytes. */
-export async function compressVariants(bytes: Buffer, kind: FileKind): Promise<{ br?: Buffer; gzip?: Buffer }> {
-  const levels = COMPRESSION_LEVELS[kind];
+export async function compressVariants(bytes: Buffer, kind: FileKind, table: CompressionLevels = COMPRESSION_LEVELS): Promise<{ br?: Buffer; gzip?: Buffer }> {
+  const levels = table[kind];
   if (!levels || bytes.length < 64) return {};
   const [b, g] = await Promise.all([
     brotli(bytes, {

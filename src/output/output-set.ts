@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { mapLimit } from "../concurrency.ts";
 import type { OutputFile, RenderedFile, SiteConfig } from "../types.ts";
 import { cachePolicyFor } from "./cache-policy.ts";
-import { compressVariants } from "./compress.ts";
+import { COMPRESSION_LEVELS, compressVariants, type CompressionLevels } from "./compress.ts";
 import { manifestEntry, type ManifestEntry } from "./manifest.ts";
 
 export function sha256(bytes: Buffer): string {
@@ -63,7 +63,12 @@ export function previousFromMemory(files: readonly OutputFile[], rendered: reado
 }
 
 /** `previous` is the last written build, if any. */
-export async function makeOutputSet(rendered: readonly RenderedFile[], config: SiteConfig, previous?: PreviousBuild): Promise<OutputFile[]> {
+export async function makeOutputSet(
+  rendered: readonly RenderedFile[],
+  config: SiteConfig,
+  previous?: PreviousBuild,
+  levels: CompressionLevels = COMPRESSION_LEVELS,
+): Promise<OutputFile[]> {
   const files = await mapLimit([...rendered].sort(byPath), COMPRESS_CONCURRENCY, async (r): Promise<OutputFile> => {
     const cacheControl = cachePolicyFor(r.kind, config.cacheControl);
     const same = previous?.sameBody?.(r, cacheControl);
@@ -71,7 +76,7 @@ export async function makeOutputSet(rendered: readonly RenderedFile[], config: S
     const bytes = typeof r.body === "string" ? Buffer.from(r.body, "utf8") : r.body;
     const sha = sha256(bytes);
     const reused = await previous?.reuse(r.path, sha);
-    const variants = reused ?? (await compressVariants(bytes, r.kind).then((v) => ({
+    const variants = reused ?? (await compressVariants(bytes, r.kind, levels).then((v) => ({
       ...(v.br ? { br: { bytes: v.br, sha256: sha256(v.br) } } : {}),
       ...(v.gzip ? { gzip: { bytes: v.gzip, sha256: sha256(v.gzip) } } : {}),
     })));
