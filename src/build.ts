@@ -6,7 +6,7 @@ import { loadSeeds } from "./content/load.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
 import { MANIFEST_PATH, parseManifest, serializeManifest, type ManifestEntry, type ManifestVariant } from "./output/manifest.ts";
 import { makeOutputSet, sha256, type PreviousBuild } from "./output/output-set.ts";
-import { writeDist } from "./output/write-dist.ts";
+import { recoverInterruptedSwap, writeDist } from "./output/write-dist.ts";
 import { renderSite } from "./render/site.ts";
 import type { Diagnostic, Encoded, OutputFile, SiteConfig } from "./types.ts";
 
@@ -66,6 +66,9 @@ export async function previousFromDist(outDir: string): Promise<PreviousBuild> {
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
+  // First, before dist/ is read as the previous build (or left alone by a failing one): a swap that
+  // was cut between its two renames left the last good dist/ beside it; put it back.
+  await recoverInterruptedSwap(options.outDir);
   const { articles, diagnostics } = await loadSeeds(options.seedsDir);
   const hasErrors = diagnostics.some((d) => d.severity === "error");
   if (hasErrors && !options.keepGoing) return { articles: articles.length, files: [], diagnostics, written: false, changed: [] };

@@ -19,7 +19,8 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /** Leftovers of a build that was killed: a half-written staging folder, or a swap cut between its two renames. */
-async function recoverInterruptedSwap(out: string): Promise<void> {
+export async function recoverInterruptedSwap(outDir: string): Promise<void> {
+  const out = resolve(outDir);
   const parent = dirname(out);
   const prefix = `.${basename(out)}.`;
   const leftovers = (await readdir(parent).catch(() => [] as string[])).filter((n) => n.startsWith(prefix)).sort();

@@ -1,0 +1,127 @@
+// dist/ is replaced whole or not at all: a failed build leaves it byte-identical, and the leftovers of a
+// killed build (a half-written staging folder, a swap cut between its two renames) are mended next time.
+
+import { mkdir, readdir, readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parseManifest } from "../../src/output/manifest.ts";
+import { runCli } from "../helpers/cli.ts";
+import { copyRepoSeeds, readTree, treeDifferences, writeSeeds } from "../helpers/files.ts";
+import { TEST_SITE, buildSite } from "../helpers/site.ts";
+import { useTempDirs } from "../helpers/tmp.ts";
+
+const tmp = useTempDirs();
+
+const BAD = { "099_00000000000000ff.txt": " date 2025-02-30 1\nImpossible date\n" };
+
+/** A seeds folder and a dist/ built from it (in-process: the CLI is spawned only where its exit code is the point). */
+async function siteWithDist() {
+  const root = await tmp.make();
+  const seeds = join(root, "seeds");
+  const out = join(root, "dist");
+  const config = join(root, "site.json");
+  await copyRepoSeeds(seeds);
+  await writeFile(config, JSON.stringify(TEST_SITE));
+  const first = await buildSite(seeds, out);
+  expect(first.written).toBe(true);
+  return { root, seeds, out, config, before: await readTree(out) };
+}
+
+const leftovers = async (root: string) => (await readdir(root)).filter((n) => n.startsWith(".dist."));
+
+describe("a build that fails", () => {
+  it("leaves the old dist/ byte-identical and exits 1, naming the bad seed", async () => {
+    const s = await siteWithDist();
+    await writeSeeds(s.seeds, BAD);
+    // A valid change too, which must not leak into dist/ either.
+    await writeSeeds(s.seeds, { "new.md": "---\ntitle: New\ndate: 2025-12-01\n---\nNew.\n" });
+    const r = await runCli(["build", "--seeds", s.seeds, "--out", s.out, "--config", s.config]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("099_00000000000000ff.txt:1: error:");
+    expect(r.stderr).toMatch(/not touched/);
+    expect(r.stdout).toBe("");
+    expect(treeDifferences(s.before, await readTree(s.out))).toEqual([]);
+    expect(await leftovers(s.root)).toEqual([]);
+  });
+
+  it("with --keep-going writes the valid seeds, reports the invalid one as a warning and exits 0", async () => {
+    const s = await siteWithDist();
+    await writeSeeds(s.seeds, { ...BAD, "new.md": "---\ntitle: New\ndate: 2025-12-01\n---\nNew.\n" });
+    const r = await runCli(["build", "--seeds", s.seeds, "--out", s.out, "--config", s.config, "--keep-going"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("099_00000000000000ff.txt:1: warning:");
+    expect(r.stdout).toMatch(/1 invalid seed skipped/);
+    const after = await readTree(s.out);
+    expect(after.has("articles/new/index.html")).toBe(true);
+    expect(after.has("articles/00000000000000ff/index.html")).toBe(false);
+    // The articles that were there are still there.
+    for (const path of s.before.keys()) if (path.startsWith("articles/")) expect(after.has(path), path).toBe(true);
+    expect(await leftovers(s.root)).toEqual([]);
+  });
+
+  it("in-process: build() reports written=false and touches nothing", async () => {
+    const s = await siteWithDist();
+    await writeSeeds(s.seeds, BAD);
+    const result = await buildSite(s.seeds, s.out);
+    expect(result.written).toBe(false);
+    expect(result.diagnostics.filter((d) => d.severity === "error").map((d) => d.file)).toEqual(["099_00000000000000ff.txt"]);
+    expect(treeDifferences(s.before, await readTree(s.out))).toEqual([]);
+  });
+});
+
+describe("the leftovers of a killed build", () => {
+  it("a swap cut between its two renames (dist/ moved aside, no dist/) is mended by the next build", async () => {
+    const s = await siteWithDist();
+    await rename(s.out, join(s.root, ".dist.previous-k1ll3d"));
+    // Fix a typo in a seed text article: its bytes change, its only date does not.
+    const seedFile = join(s.seeds, "001_5eedfeed00000001.txt");
+    await writeFile(seedFile, (await readFile(seedFile, "utf8")).replace("This is an example", "This is a corrected example"));
+    expect((await buildSite(s.seeds, s.out)).written).toBe(true);
+    expect(await leftovers(s.root)).toEqual([]);
+    // The mended dist/ was the previous build: the changed page's Last-Modified moved on by one second
+    // from the old one, which only the old manifest could tell.
+    const page = "articles/5eedfeed00000001/index.html";
+    const old = parseManifest(s.before.get("manifest.json")!.toString("utf8")).files.find((f) => f.path === page)!;
+    const now = parseManifest(await readFile(join(s.out, "manifest.json"), "utf8")).files.find((f) => f.path === page)!;
+    expect(now.sha256).not.toBe(old.sha256);
+    expect(Date.parse(now.lastModified!) - Date.parse(old.lastModified!)).toBe(1000);
+  });
+
+  it("a swap cut short, then a build that fails: dist/ is back as it was, and nothing is written", async () => {
+    const s = await siteWithDist();
+    await rename(s.out, join(s.root, ".dist.previous-k1ll3d"));
+    await writeSeeds(s.seeds, BAD);
+    expect((await buildSite(s.seeds, s.out)).written).toBe(false);
+    expect(treeDifferences(s.before, await readTree(s.out))).toEqual([]);
+    expect(await leftovers(s.root)).toEqual([]);
+  });
+
+  it("a half-written staging folder is removed; the new dist/ is complete", async () => {
+    const s = await siteWithDist();
+    const staging = join(s.root, ".dist.staging-h4lf");
+    await mkdir(join(staging, "articles"), { recursive: true });
+    await writeFile(join(staging, "rss.xml"), "<rss><channel><title>half");
+    await writeSeeds(s.seeds, { "new.md": "---\ntitle: New\ndate: 2025-12-01\n---\nNew.\n" });
+    const result = await buildSite(s.seeds, s.out);
+    expect(result.written).toBe(true);
+    expect(await leftovers(s.root)).toEqual([]);
+    const after = await readTree(s.out);
+    const manifest = parseManifest(after.get("manifest.json")!.toString("utf8"));
+    // Every file the manifest lists is there, whole.
+    for (const f of manifest.files) expect(after.get(f.path)?.length, f.path).toBe(f.size);
+    expect(after.has("articles/new/index.html")).toBe(true);
+  });
+});
+
+describe("a build that cannot write", () => {
+  it("exits 3 when the output folder cannot be made, and leaves nothing behind", async () => {
+    const root = await tmp.make();
+    const seeds = join(root, "seeds");
+    await copyRepoSeeds(seeds);
+    await writeFile(join(root, "a-file"), "not a folder");
+    const r = await runCli(["build", "--seeds", seeds, "--out", join(root, "a-file", "dist")]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toContain(join(root, "a-file"));
+    expect((await readdir(root)).sort()).toEqual(["a-file", "seeds"]);
+  });
+});
