@@ -1,5 +1,7 @@
 // seedfeed's command line: subcommands, flags, exit codes. Everything else lives in the modules it calls.
 
+import { realpathSync } from "node:fs";
+import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { build } from "./build.ts";
 import { CONFIG_KEYS, ConfigError, loadConfig } from "./config.ts";
@@ -246,6 +248,17 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+/** True when this module is the program node was started with, also through a symlink or a path that needs %-escapes. */
+function isEntryPoint(): boolean {
+  const script = process.argv[1];
+  if (!script) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+}
+
+if (isEntryPoint()) {
   process.exitCode = await main(process.argv.slice(2));
 }
