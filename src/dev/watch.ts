@@ -111,26 +111,36 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     return { changed: loaded.changed, removed: loaded.removed, changedOutputs, files, site, config, ms: performance.now() - started };
   };
 
-  // Rebuilds never overlap: events during one mark the next.
+  // Rebuilds never overlap: a call during one queues exactly one more, which every later caller shares
+  // (it starts after their change, so it sees it). Waiters must share the queued rebuild rather than
+  // re-enter rebuild() after the running one ends: that found a newly started rebuild every time and
+  // never resolved, while rebuilds ran back to back forever.
   let running: Promise<RebuildReport> | undefined;
-  let again = false;
-  const rebuild = async (): Promise<RebuildReport> => {
+  let queued: Promise<RebuildReport> | undefined;
+  const rebuild = (): Promise<RebuildReport> => {
+    if (queued) return queued;
     if (running) {
-      again = true;
-      return running.then(() => rebuild());
+      const next = running.catch(() => undefined).then(() => {
+        queued = undefined;
+        return rebuild();
+      });
+      queued = next;
+      return next;
     }
-    running = rebuildOnce();
-    try {
-      const report = await running;
-      options.onRebuild?.(report);
-      return report;
-    } finally {
-      running = undefined;
-      if (again) {
-        again = false;
-        void rebuild().catch((e: Error) => options.log(`rebuild failed: ${e.message}`));
+    const current = (async () => {
+      try {
+        const report = await rebuildOnce();
+        options.onRebuild?.(report);
+        return report;
+      } finally {
+        running = undefined;
       }
-    }
+    })();
+    running = current;
+    return current;
+  };
+  const idle = async () => {
+    while (queued ?? running) await (queued ?? running)!.catch(() => undefined);
   };
 
   let timer: NodeJS.Timeout | undefined;
@@ -151,13 +161,13 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   return {
     rebuild,
     flushed: async () => {
-      await running?.catch(() => undefined);
+      await idle();
       await writing;
     },
     close: async () => {
       clearTimeout(timer);
       for (const w of watchers) w.close();
-      await running?.catch(() => undefined);
+      await idle();
       await writing;
     },
   };
