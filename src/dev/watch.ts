@@ -55,7 +55,9 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   let config = await loadConfig(options.configFile, options.overrides);
   let configKey = JSON.stringify(config);
   let pageMemo = new WeakMap<Article, string>();
-  let previous: PreviousBuild = await previousFromDist(options.outDir);
+  // The dist/ watch mode starts from: the first rebuild reuses it and reports only what differs from it.
+  const startDist = await previousFromDist(options.outDir);
+  let previous: PreviousBuild = startDist;
   let previousFiles = new Map<string, string>();
   let site: ServedSite | undefined;
 
@@ -102,7 +104,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     const rendered = renderSite(loaded.articles, config, pageMemo);
     const files = await makeOutputSet(rendered, config, previous, WATCH_COMPRESSION_LEVELS);
     const shas = new Map(files.map((f) => [f.path, f.sha256]));
-    const changedOutputs = [...new Set([...shas.keys(), ...previousFiles.keys()])].filter((p) => shas.get(p) !== previousFiles.get(p)).sort();
+    const changedOutputs = [...new Set([...shas.keys(), ...previousFiles.keys()])].filter((p) => shas.get(p) !== (previousFiles.get(p) ?? startDist.entry(p)?.sha256)).sort();
     site = servedSiteFromOutput(files, site);
     options.onSite(site);
     previous = previousFromMemory(files, rendered);
