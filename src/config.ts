@@ -2,6 +2,7 @@
 
 import { readFile } from "node:fs/promises";
 import { DEFAULT_CACHE_CONTROL, POLICY_KINDS } from "./output/cache-policy.ts";
+import { hasXmlInvalidChars } from "./content/text.ts";
 import type { Person, SiteConfig } from "./types.ts";
 
 export const DEFAULT_CONFIG_FILE = "seedfeed.config.json";
@@ -19,7 +20,12 @@ export const DEFAULTS: SiteConfig = {
 
 type Check = (value: unknown) => string | undefined; // an error message, or undefined when fine
 
-const nonEmptyText: Check = (v) => (typeof v === "string" && v.trim() !== "" ? undefined : "must be non-empty text");
+const nonEmptyText: Check = (v) => {
+  if (typeof v !== "string" || v.trim() === "") return "must be non-empty text";
+  // Config text goes into every feed as is: a character XML cannot carry would make them all malformed.
+  if (hasXmlInvalidChars(v)) return "must not hold control characters (XML cannot carry them)";
+  return undefined;
+};
 const httpUrl = (v: unknown): string | undefined => {
   if (typeof v !== "string") return "must be an absolute http(s) URL";
   try {
@@ -50,7 +56,8 @@ const CHECKS: Record<keyof SiteConfig, Check> = {
     const p = v as Record<string, unknown>;
     const unknown = Object.keys(p).find((k) => !["name", "email", "url"].includes(k));
     if (unknown) return `has an unknown key "${unknown}" (known: name, email, url)`;
-    if (nonEmptyText(p.name)) return ".name must be non-empty text";
+    const nameProblem = nonEmptyText(p.name);
+    if (nameProblem) return `.name ${nameProblem}`;
     if (p.email !== undefined && (typeof p.email !== "string" || !/^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/.test(p.email))) return ".email must be an e-mail address";
     if (p.url !== undefined && httpUrl(p.url)) return `.url ${httpUrl(p.url)}`;
     return undefined;

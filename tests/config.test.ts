@@ -77,6 +77,19 @@ describe("validateConfig", () => {
     expect(problemOf({ [key]: value })).toContain(`"${key}"`);
   });
 
+  it.each([
+    ["title", "a\u0001b"],
+    ["description", "tab\t ok but not \u000b"],
+    ["author", { name: "x\u001by" }],
+    ["author", "\u0000"],
+  ])("%s with a control character is an error naming the key (it would make every feed malformed)", (key, value) => {
+    expect(problemOf({ [key]: value })).toMatch(new RegExp(`"${key}".*control characters`));
+  });
+
+  it("tabs and non-ASCII text are fine in config text", () => {
+    expect(validateConfig({ title: "Tab\there · ünïcödé 🌱", author: "עברית" }, "x").title).toBe("Tab\there · ünïcödé 🌱");
+  });
+
   it("reports every bad key at once, one a line", () => {
     const msg = problemOf({ feedSize: 0, language: "??", bogus: true });
     const lines = msg.split("\n");
