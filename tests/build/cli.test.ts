@@ -117,18 +117,22 @@ describe.concurrent("build", () => {
     expect(a.items?.every((i) => i.url?.startsWith(TEST_SITE.baseUrl))).toBe(true);
   });
 
-  it("all invalid seeds are named at once, each with its line, and the count is given", async ({ expect }) => {
+  it("all invalid seeds are named at once, each with its line, and the count is given; ---js never runs", async ({ expect }) => {
+    const marker = join(await tmp.make(), "pwned");
     const root = await seedsFolder({
       "090_00000000000000a1.txt": " date 2025-02-30 1\nT\n",
       "091_00000000000000a2.txt": " date 2025-02-03 1\n\n",
       "bad.md": "---\ntitle: T\n---\n",
+      "code.md": `---js\n{ title: (require("fs").writeFileSync(${JSON.stringify(marker)}, "ran"), "T"), date: "2025-01-01" }\n---\nx\n`,
     });
     const r = await runCli(["build", "--seeds", join(root, "seeds"), "--out", join(root, "dist")], { cwd: root });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("090_00000000000000a1.txt:1: error: impossible date 2025-02-30");
     expect(r.stderr).toContain("091_00000000000000a2.txt:2: error: empty title");
     expect(r.stderr).toMatch(/bad\.md:1: error: .*"date"/);
-    expect(r.stderr).toMatch(/build failed: 3 errors/);
+    expect(r.stderr).toMatch(/code\.md:1: error: .*not allowed/);
+    expect(r.stderr).toMatch(/build failed: 4 errors/);
+    expect(existsSync(marker)).toBe(false);
   });
 });
 
