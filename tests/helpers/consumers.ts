@@ -57,6 +57,7 @@ for path in sys.argv[1:]:
             "content_types": [c.get("type") for c in e.get("content", [])],
             "tags": [t.get("term") for t in e.get("tags", [])],
             "author": e.get("author"),
+            "summary": e.get("summary"),
         } for e in d.entries],
     })
 json.dump(out, sys.stdout)
@@ -73,6 +74,7 @@ export interface PyEntry {
   content_types: string[];
   tags: string[];
   author: string | null;
+  summary: string | null;
 }
 
 export interface PyFeed {

@@ -135,6 +135,8 @@ describe("@rowanmanning/feed-parser", () => {
       expect(item.published?.toISOString()).toBe(e.article.published);
       if (format === "atom") expect(item.updated?.toISOString()).toBe(e.article.updated);
       expect(item.content).toBe(decodeHtml(e.article.contentHtml));
+      // The summary travels as escaped HTML (RSS description, Atom summary type="html"); as text it is the summary.
+      expect(item.description).toBe(e.article.summary);
       expect(item.authors.map((a) => a.name)).toEqual([authorOf(e.article)]);
       expect(item.categories.map((c) => c.term)).toEqual(e.article.tags);
     }
@@ -212,6 +214,7 @@ describe("Python feedparser (Debian)", () => {
         expect(entry.content_types).toEqual(["text/html"]);
         expect(entry.author).toBe(authorOf(e.article));
         expect(entry.tags).toEqual(e.article.tags);
+        expect(decodeHtml(entry.summary ?? "")).toBe(e.article.summary);
       }
     }
     // Only Atom carries the update date of an entry.

@@ -44,7 +44,8 @@ beforeAll(async () => {
         `summary: '${NASTY.replaceAll("'", "''")}'`,
         `author: '<script>alert(1)</script> & "Eve"'`,
       ],
-      `${NASTY}\n\n**${NASTY}**\n\n\`code ]]> ]]> <script>\`\n\n<script>alert("raw html")</script>\n`,
+      `${NASTY}\n\n**${NASTY}**\n\n\`code ]]> ]]> <script>\`\n\n<script>alert("raw html")</script>\n\n` +
+        `[click](javascript:alert(1)) [data](data:text/html;base64,PHNjcmlwdD4=) <img src=x onerror=alert(1)> <a href="javascript:x">a</a>\n`,
     ),
   });
   const config = testConfig();
@@ -113,6 +114,22 @@ describe("hostile article: HTML escapes everything", () => {
     const pages = [...tree].filter(([p]) => p.endsWith(".html"));
     expect(pages.length).toBeGreaterThanOrEqual(4); // index, 404, two articles
     for (const [path, bytes] of pages) expect(bytes.toString("utf8"), path).not.toMatch(/<script/i);
+  });
+
+  it("no page, and no feed content, carries a script URL or an event handler attribute", async () => {
+    const scriptUrl = /<[a-z]+[^>]*\s(href|src)\s*=\s*"?\s*(javascript|data):/i;
+    const handler = /<[a-z]+[^>]*\son[a-z]+\s*=/i;
+    const tree = await readTree(out);
+    for (const [path, bytes] of tree) {
+      if (!path.endsWith(".html")) continue;
+      expect(bytes.toString("utf8"), path).not.toMatch(scriptUrl);
+      expect(bytes.toString("utf8"), path).not.toMatch(handler);
+    }
+    // The feeds carry contentHtml exactly (the round-trip tests prove it); a reader renders it as HTML.
+    const md = expected.find((e) => e.article.source === MD_NAME)!.article.contentHtml;
+    expect(md).toContain("javascript:"); // the text is there, as text...
+    expect(md).not.toMatch(scriptUrl); // ...never as a link
+    expect(md).not.toMatch(handler);
   });
 
   it("each article page shows the title and author as text, and is valid HTML", async () => {
