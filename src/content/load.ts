@@ -2,7 +2,7 @@
 
 import { createHash } from "node:crypto";
 import { readdir, readFile, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { mapLimit } from "../concurrency.ts";
 import type { Article, Diagnostic } from "../types.ts";
 import { byFileAndLine, newestFirst } from "./article.ts";
@@ -76,7 +76,8 @@ async function listSeedFiles(dir: string): Promise<{ seeds: string[]; ignored: s
   for (const e of entries) {
     // A symlinked seed is a seed (a dangling link is then reported as unreadable, not silently dropped).
     if (!e.isFile() && !e.isSymbolicLink()) continue;
-    const rel = join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1).split("\\").join("/");
+    // relative(), not slicing off dir.length: "seeds/", "./seeds" and "seeds" must all give the same names.
+    const rel = relative(dir, join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split("\\").join("/");
     if (rel.split("/").some((part) => part.startsWith(".")) || rel.endsWith("~")) continue;
     (seedFormatOf(rel) ? seeds : ignored).push(rel);
   }

@@ -1,7 +1,7 @@
 // loadSeeds over real folders: every problem of every seed is collected, none stops the others.
 
 import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MAX_SEED_BYTES, loadSeeds, parseSeedBytes } from "../../src/content/load.ts";
 import { markdownSeed, textSeed, writeSeeds } from "../helpers/files.ts";
@@ -28,6 +28,21 @@ describe("loadSeeds", () => {
       ["000000000000000b", "001_000000000000000b.txt"],
       ["old", "old.markdown"],
     ]);
+  });
+
+  it("names seeds the same whether the folder is given with a trailing slash, relative or absolute", async () => {
+    const dir = await tmp.make();
+    await writeSeeds(dir, {
+      "001_00000000000000aa.txt": textSeed({ date: "2025-03-01", title: "Text", paragraphs: ["t"] }),
+      "sub/post.md": markdownSeed(["title: Post", "date: 2025-03-02"], "p\n"),
+    });
+    const reference = await loadSeeds(dir);
+    expect(reference.diagnostics).toEqual([]);
+    expect(reference.articles.map((a) => a.source)).toEqual(["sub/post.md", "001_00000000000000aa.txt"]);
+    const rel = relative(process.cwd(), dir);
+    for (const spelling of [`${dir}/`, `${dir}//`, rel, `${rel}/`, `./${rel}`]) {
+      expect(await loadSeeds(spelling), spelling).toEqual(reference);
+    }
   });
 
   it("skips dotfiles, dot-folders and editor backups silently; warns about other extensions", async () => {
