@@ -191,9 +191,11 @@ describe("seedfeed dev: watch, rebuild, swap", () => {
 
     const guid = `${TAG_PREFIX}articles/${HEX[0]}`;
     const itemsBefore = rss.match(/<item>/g)?.length;
+    const reportsBefore = dev.reports.length;
     await rename(join(dev.seedsDir, seedName(0)), join(dev.seedsDir, `009_${HEX[0]}.txt`));
-    const report = await dev.watcher.rebuild();
-    expect(report.removed).toContain(seedName(0));
+    await dev.watcher.rebuild();
+    // A file-event rebuild may get there first: look at every rebuild since the rename.
+    expect(dev.reports.slice(reportsBefore).flatMap((r) => r.removed)).toContain(seedName(0));
     rss = await feedText(dev);
     expect(rss.match(/<item>/g)?.length).toBe(itemsBefore);
     expect(rss.split(`>${guid}<`).length - 1).toBe(1);
@@ -334,9 +336,10 @@ describe("seedfeed dev: watch, rebuild, swap", () => {
     const rss = await get(dev.port, "/rss.xml", identity);
     expect(rss.headers.link).toContain(`<${hubUrl}>; rel="hub"`);
 
+    const reportsBefore = dev.reports.length;
     await writeFile(join(dev.seedsDir, seedName(2)), seed(2, "Hub-worthy title"));
-    const report = await dev.watcher.rebuild();
-    expect(report.changed).toEqual([seedName(2)]);
+    await dev.watcher.rebuild();
+    expect([...new Set(dev.reports.slice(reportsBefore).flatMap((r) => r.changed))]).toEqual([seedName(2)]);
     await Promise.all(dev.pings);
     expect(received.map((p) => p.get("hub.mode"))).toEqual(["publish", "publish", "publish"]);
     expect(received.map((p) => p.get("hub.url")).sort()).toEqual(
