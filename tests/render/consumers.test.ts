@@ -89,7 +89,9 @@ describe("rss-parser", () => {
   it("reads rss.xml back exactly", async () => {
     const feed = await new Parser().parseString(rss);
     expect(feed.title).toBe(site.config.title);
+    expect(feed.description).toBe(site.config.description);
     expect(feed.link).toBe(site.config.baseUrl);
+    expect(feed.feedUrl).toBe(new URL("rss.xml", site.config.baseUrl).href);
     expect(feed.items.map((i) => i.guid)).toEqual(site.expected.map((e) => e.id));
     for (const [i, e] of site.expected.entries()) {
       const item = feed.items[i]!;
@@ -178,6 +180,13 @@ describe("feedsmith", () => {
   it("reads atom.xml back exactly", () => {
     const feed = parseAtomFeed(atom);
     expect(feed.id).toBe(`${site.config.tagPrefix}feeds/main`);
+    expect(feed.links).toEqual(
+      expect.arrayContaining([
+        { href: site.config.baseUrl, rel: "alternate" },
+        { href: new URL("atom.xml", site.config.baseUrl).href, rel: "self" },
+      ]),
+    );
+    expect(feed.authors?.map((a) => [a.name, a.email])).toEqual([[site.config.author.name, site.config.author.email]]);
     expect(feed.updated).toBe(newestUpdated());
     expect(feed.entries?.map((x) => x.id)).toEqual(site.expected.map((e) => e.id));
     for (const [i, e] of site.expected.entries()) {
