@@ -7,6 +7,8 @@ import { loadServedSite, type ServedSite } from "./from-manifest.ts";
 
 export interface ServeOptions extends AppOptions {
   dir: string;
+  /** Serve this site instead of loading `dir` (watch mode builds it in memory). */
+  site?: ServedSite;
   port: number;
   host: string;
 }
@@ -24,11 +26,36 @@ export interface RunningServer {
 export class PortInUseError extends Error {}
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  let site = await loadServedSite(options.dir);
+  let site = options.site ?? (await loadServedSite(options.dir));
   const source = { current: () => site };
   const app = createApp(source, options);
+  const server = createServer();
+  // Node's own idle sweep (server.close(), closeIdleConnections()) destroys a connection as soon as its
+  // response is end()ed, even while the body still waits in memory for a slow reader: a feed cut short.
+  // So connections are tracked here: one is busy from its request until its response's last byte has gone
+  // to the OS ('close' after 'finish'), and only the others are closed as idle.
+  const connections = new Set<Socket>();
+  const sending = new Map<Socket, ServerResponse>();
+  let closing = false;
+  server.on("connection", (socket: Socket) => {
+    connections.add(socket);
+    socket.once("close", () => connections.delete(socket));
+  });
+  server.on("request", (req, res: ServerResponse) => {
+    const socket = req.socket;
+    sending.set(socket, res);
+    if (closing) res.shouldKeepAlive = false;
+    res.once("close", () => {
+      if (sending.get(socket) !== res) return;
+      sending.delete(socket);
+      if (closing) socket.end(); // kept alive before close(): nothing more will be answered on it
+    });
+  });
+  server.closeIdleConnections = () => {
+    for (const socket of connections) if (!sending.has(socket)) socket.destroy();
+  };
   // With an access log every request goes through Express, whose middleware writes the log.
-  const server = createServer(options.log ? app : (req, res) => answerFileHit(source, req, res) || app(req, res));
+  server.on("request", options.log ? app : (req, res) => answerFileHit(source, req, res) || app(req, res));
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
