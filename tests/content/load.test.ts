@@ -1,6 +1,6 @@
 // loadSeeds over real folders: every problem of every seed is collected, none stops the others.
 
-import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, symlink } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MAX_SEED_BYTES, loadSeeds, parseSeedBytes } from "../../src/content/load.ts";
@@ -176,12 +176,5 @@ describe("loadSeeds", () => {
     expect(diagnostics).toEqual([{ severity: "warning", file: "001_00000000000000aa.txt", line: 2, message: expect.stringMatching(/control characters/) }]);
     expect(articles[0]?.title).toBe("ABC");
     expect(articles[0]?.contentHtml).toBe("<p>body [31mred</p>");
-  });
-
-  it("reading is not affected by file modes other than read permission", async () => {
-    const dir = await tmp.make();
-    await writeFile(join(dir, "x.md"), markdownSeed(["title: X", "date: 2025-03-01"], "x\n"));
-    await chmod(join(dir, "x.md"), 0o444);
-    expect((await loadSeeds(dir)).articles.map((a) => a.id)).toEqual(["x"]);
   });
 });
