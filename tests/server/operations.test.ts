@@ -1,11 +1,12 @@
 // Running the host: a taken port, graceful shutdown (in process and by SIGTERM to the CLI), the access log.
 
-import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MANIFEST_PATH, serializeManifest } from "../../src/output/manifest.ts";
 import { sha256 } from "../../src/output/output-set.ts";
@@ -20,8 +21,10 @@ afterAll(async () => {
   await fx?.close();
 });
 
+type CliProcess = ChildProcessByStdio<null, Readable, Readable>;
+
 interface Spawned {
-  child: ChildProcessWithoutNullStreams;
+  child: CliProcess;
   stdout(): string;
   stderr(): string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
@@ -29,7 +32,7 @@ interface Spawned {
   waitForStdout(pattern: RegExp): Promise<RegExpExecArray>;
 }
 
-const children = new Set<ChildProcessWithoutNullStreams>();
+const children = new Set<CliProcess>();
 afterAll(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
 });
