@@ -11,7 +11,7 @@ import { pingHub } from "./dev/websub.ts";
 import { FEED_PATHS, absoluteUrl } from "./render/urls.ts";
 import type { ServedSite } from "./server/from-manifest.ts";
 import type { OutputFile, SiteConfig } from "./types.ts";
-import { PortInUseError, startServer, type RunningServer } from "./server/serve.ts";
+import { PortInUseError, startServer, type RunningServer, type ServeOptions } from "./server/serve.ts";
 
 export const EXIT = { ok: 0, invalidSeeds: 1, usage: 2, failure: 3, portInUse: 4 } as const;
 
@@ -121,49 +121,69 @@ const SERVE_OPTIONS = {
   help: { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
-async function runServe(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: SERVE_OPTIONS, strict: true, allowPositionals: false });
-  if (values.help) {
-    process.stdout.write(HELP);
-    return EXIT.ok;
-  }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a whole number from 0 to 65535, got ${values.port}`);
-  let running: RunningServer;
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`--port must be a whole number from 0 to 65535, got ${value}`);
+  return port;
+}
+
+/** Starts the server; undefined (after saying why) when the port is taken. */
+async function listenOrExplain(command: string, options: ServeOptions): Promise<RunningServer | undefined> {
   try {
-    running = await startServer({ dir: values.dir, port, host: values.host, ...(values.log ? { log: process.stdout } : {}) });
+    return await startServer(options);
   } catch (e) {
-    if (e instanceof PortInUseError) {
-      process.stderr.write(`seedfeed serve: ${e.message}\n`);
-      return EXIT.portInUse;
-    }
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") {
-      process.stderr.write(`seedfeed serve: ${values.dir}/ has no manifest.json: run "seedfeed build" first\n`);
-      return EXIT.failure;
-    }
-    throw e;
+    if (!(e instanceof PortInUseError)) throw e;
+    process.stderr.write(`seedfeed ${command}: ${e.message}\n`);
+    return undefined;
   }
+}
+
+function printUrls(running: RunningServer, what: string): void {
   const feeds = Object.values(FEED_PATHS).map((p) => `  ${running.url}${p}`).join("\n");
-  process.stdout.write(`serving ${values.dir}/ at ${running.url}\nfeeds:\n${feeds}\n`);
+  process.stdout.write(`serving ${what} at ${running.url}\nfeeds:\n${feeds}\n`);
+}
+
+/** Resolves with exit code 0 after SIGTERM or SIGINT, once `close` has let in-flight work finish. */
+function untilSignal(close: () => Promise<unknown>): Promise<number> {
   return new Promise((resolve) => {
     const stop = (signal: string) => {
       process.stdout.write(`${signal}: finishing in-flight requests\n`);
       setTimeout(() => process.exit(EXIT.ok), 10_000).unref(); // a stuck client cannot hold shutdown forever
-      void running.close().then(() => resolve(EXIT.ok));
+      void close().then(() => resolve(EXIT.ok));
     };
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
 }
 
+async function runServe(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: SERVE_OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  const port = parsePort(values.port);
+  let running: RunningServer | undefined;
+  try {
+    running = await listenOrExplain("serve", { dir: values.dir, port, host: values.host, ...(values.log ? { log: process.stdout } : {}) });
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    process.stderr.write(`seedfeed serve: ${values.dir}/ has no manifest.json: run "seedfeed build" first\n`);
+    return EXIT.failure;
+  }
+  if (!running) return EXIT.portInUse;
+  printUrls(running, `${values.dir}/`);
+  return untilSignal(() => running.close());
+}
+
 /** WebSub: one publish ping per feed whose bytes changed, and none for the others. */
 function pingChangedFeeds(config: SiteConfig, files: readonly OutputFile[], changed: readonly string[], log: (line: string) => void): Promise<unknown> {
-  const changedSet = new Set(changed);
-  const feeds = files.filter((f) => f.kind === "feed" && changedSet.has(f.path)).map((f) => absoluteUrl(config, f.path));
   if (!config.hub) {
     log("--ping: no \"hub\" in the config, nothing to ping");
     return Promise.resolve();
   }
+  const changedSet = new Set(changed);
+  const feeds = files.filter((f) => f.kind === "feed" && changedSet.has(f.path)).map((f) => absoluteUrl(config, f.path));
   return feeds.length > 0 ? pingHub(config.hub, feeds, { log }) : Promise.resolve();
 }
 
@@ -180,7 +200,7 @@ async function runDev(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
-  const port = Number(values.port);
+  const port = parsePort(values.port);
   let running: RunningServer | undefined;
   let firstSite: ServedSite | undefined;
   const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -197,25 +217,18 @@ async function runDev(args: string[]): Promise<number> {
     },
     log,
   });
-  try {
-    running = await startServer({ dir: values.out, port, host: values.host, site: firstSite!, ...(values.log ? { log: process.stdout } : {}) });
-  } catch (e) {
+  const server = await listenOrExplain("dev", { dir: values.out, port, host: values.host, site: firstSite!, ...(values.log ? { log: process.stdout } : {}) })
+    .catch(async (e: unknown) => {
+      await watcher.close(); // else its file watches keep the process alive
+      throw e;
+    });
+  if (!server) {
     await watcher.close();
-    if (e instanceof PortInUseError) {
-      log(`seedfeed dev: ${e.message}`);
-      return EXIT.portInUse;
-    }
-    throw e;
+    return EXIT.portInUse;
   }
-  process.stdout.write(`serving ${values.out}/ at ${running.url} and watching ${values.seeds}/\n`);
-  return new Promise((resolve) => {
-    const stop = () => {
-      setTimeout(() => process.exit(EXIT.ok), 10_000).unref();
-      void Promise.all([watcher.close(), running!.close()]).then(() => resolve(EXIT.ok));
-    };
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-  });
+  running = server;
+  printUrls(server, `${values.out}/ (watching ${values.seeds}/)`);
+  return untilSignal(() => Promise.all([watcher.close(), server.close()]));
 }
 
 export async function main(argv: string[]): Promise<number> {
