@@ -29,7 +29,7 @@ export interface BuildResult {
 }
 
 /** The manifest of the last good build, by path; empty when there is none or it cannot be read. */
-export async function readPreviousManifest(outDir: string): Promise<Map<string, ManifestEntry>> {
+async function readPreviousManifest(outDir: string): Promise<Map<string, ManifestEntry>> {
   try {
     const m = parseManifest(await readFile(join(outDir, MANIFEST_PATH), "utf8"));
     return new Map(m.files.map((f) => [f.path, f]));

@@ -56,11 +56,10 @@ export function removeXmlInvalidChars(text: string): string {
   return text.replace(XML_INVALID, "");
 }
 
+const XML_INVALID_ONE = new RegExp(XML_INVALID.source); // not global: test() keeps no state
+
 export function hasXmlInvalidChars(text: string): boolean {
-  XML_INVALID.lastIndex = 0;
-  const found = XML_INVALID.test(text);
-  XML_INVALID.lastIndex = 0;
-  return found;
+  return XML_INVALID_ONE.test(text);
 }
 
 export function splitLines(text: string): string[] {

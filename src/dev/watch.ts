@@ -177,8 +177,10 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
 
 /** The console line of a rebuild: what changed, how long it took, which feeds changed. */
 export function describeRebuild(r: RebuildReport): string {
-  const seeds = [...r.changed.map((s) => s), ...r.removed.map((s) => `-${s}`)];
-  const feeds = r.changedOutputs.filter((p) => r.files.find((f) => f.path === p)?.kind === "feed");
+  const seeds = [...r.changed, ...r.removed.map((s) => `-${s}`)];
+  // One pass over the files: a first rebuild reports every output as changed.
+  const feedPaths = new Set(r.files.filter((f) => f.kind === "feed").map((f) => f.path));
+  const feeds = r.changedOutputs.filter((p) => feedPaths.has(p));
   return (
     `rebuilt in ${r.ms.toFixed(0)} ms: ${seeds.length === 0 ? "no seed changed" : `${seeds.length} seed${seeds.length === 1 ? "" : "s"} changed (${seeds.slice(0, 3).join(", ")}${seeds.length > 3 ? ", …" : ""})`}` +
     `; ${r.changedOutputs.length} file${r.changedOutputs.length === 1 ? "" : "s"} changed; feeds changed: ${feeds.length > 0 ? feeds.join(", ") : "none"}`
