@@ -59,7 +59,6 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   const startDist = await previousFromDist(options.outDir);
   let previous: PreviousBuild = startDist;
   let previousFiles = new Map<string, string>();
-  let site: ServedSite | undefined;
 
   // dist/ writes run one at a time; a newer build replaces one still waiting.
   let writing: Promise<void> = Promise.resolve();
@@ -105,7 +104,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     const files = await makeOutputSet(rendered, config, previous, WATCH_COMPRESSION_LEVELS);
     const shas = new Map(files.map((f) => [f.path, f.sha256]));
     const changedOutputs = [...new Set([...shas.keys(), ...previousFiles.keys()])].filter((p) => shas.get(p) !== (previousFiles.get(p) ?? startDist.entry(p)?.sha256)).sort();
-    site = servedSiteFromOutput(files, site);
+    const site = servedSiteFromOutput(files);
     options.onSite(site);
     previous = previousFromMemory(files, rendered);
     previousFiles = shas;

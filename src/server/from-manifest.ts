@@ -22,8 +22,6 @@ export interface Representation {
 
 export interface ServedFile {
   path: string;
-  /** Everything the headers are made from; equal keys mean equal responses. */
-  key: string;
   /** Whole seconds; absent when the file has no date. */
   lastModifiedSeconds?: number;
   codings: ReadonlySet<Coding>;
@@ -74,7 +72,6 @@ function servedFile(entry: ManifestEntry, bodies: Partial<Record<Coding, Buffer>
   if (entry.gzip && bodies.gzip) representations.gzip = representation(entry, bodies.gzip, entry.gzip.sha256, "gzip");
   return {
     path: entry.path,
-    key: JSON.stringify(entry),
     ...(entry.lastModified ? { lastModifiedSeconds: Math.floor(Date.parse(entry.lastModified) / 1000) } : {}),
     codings: new Set(Object.keys(representations) as Coding[]),
     representations,
@@ -99,14 +96,19 @@ export async function loadServedSite(dir: string): Promise<ServedSite> {
   return siteOf(await mapLimit(manifest.files, READ_CONCURRENCY, (entry) => loadFile(dir, entry)));
 }
 
-/** The site of a build held in memory (watch mode); files unchanged since `previous` keep their objects. */
-export function servedSiteFromOutput(files: readonly OutputFile[], previous?: ServedSite): ServedSite {
+// Watch mode hands back the very same OutputFile for an unchanged file, so its responses are made once.
+const servedByOutput = new WeakMap<OutputFile, ServedFile>();
+
+/** The site of a build held in memory (watch mode). */
+export function servedSiteFromOutput(files: readonly OutputFile[]): ServedSite {
   return siteOf(
     files.map((f) => {
-      const entry = manifestEntry(f);
-      const before = previous?.files.get(f.path);
-      if (before && before.key === JSON.stringify(entry)) return before;
-      return servedFile(entry, { identity: f.bytes, ...(f.br ? { br: f.br.bytes } : {}), ...(f.gzip ? { gzip: f.gzip.bytes } : {}) });
+      let served = servedByOutput.get(f);
+      if (!served) {
+        served = servedFile(manifestEntry(f), { identity: f.bytes, ...(f.br ? { br: f.br.bytes } : {}), ...(f.gzip ? { gzip: f.gzip.bytes } : {}) });
+        servedByOutput.set(f, served);
+      }
+      return served;
     }),
   );
 }
