@@ -8,7 +8,7 @@ import { MANIFEST_PATH, parseManifest, serializeManifest, type ManifestEntry, ty
 import { makeOutputSet, sha256, type PreviousBuild } from "./output/output-set.ts";
 import { recoverInterruptedSwap, writeDist } from "./output/write-dist.ts";
 import { renderSite } from "./render/site.ts";
-import type { Diagnostic, Encoded, OutputFile, SiteConfig } from "./types.ts";
+import type { Diagnostic, Encoded, OutputFile, ProgressReport, SiteConfig } from "./types.ts";
 
 export interface BuildOptions {
   seedsDir: string;
@@ -16,6 +16,8 @@ export interface BuildOptions {
   config: SiteConfig;
   /** Write the valid seeds even when others are invalid. */
   keepGoing?: boolean;
+  /** Called as the build goes (at most a few times a second is the caller's business). */
+  progress?: ProgressReport;
 }
 
 export interface BuildResult {

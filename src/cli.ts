@@ -72,7 +72,7 @@ function configOverrides(values: Record<string, unknown>): Record<string, unknow
   for (const key of CONFIG_KEYS) {
     const v = values[kebab(key)];
     if (typeof v !== "string") continue;
-    if (key === "feedSize") overrides[key] = Number(v);
+    if (key === "feedSize" || key === "pageSize") overrides[key] = Number(v);
     else if (key === "cacheControl") {
       try {
         overrides[key] = JSON.parse(v);

@@ -14,6 +14,7 @@ export const DEFAULTS: SiteConfig = {
   author: { name: "seedfeed" },
   language: "en",
   feedSize: 50,
+  pageSize: 50,
   tagPrefix: "tag:seedfeed.example,2025:",
   cacheControl: DEFAULT_CACHE_CONTROL,
 };
@@ -37,6 +38,9 @@ const httpUrl = (v: unknown): string | undefined => {
     return `must be an absolute http(s) URL, got ${JSON.stringify(v)}`;
   }
 };
+
+const wholeNumber = (min: number, max: number): Check => (v) =>
+  Number.isInteger(v) && (v as number) >= min && (v as number) <= max ? undefined : `must be a whole number from ${min} to ${max}, got ${JSON.stringify(v)}`;
 
 const CHECKS: Record<keyof SiteConfig, Check> = {
   cacheControl: (v) => {
@@ -63,7 +67,8 @@ const CHECKS: Record<keyof SiteConfig, Check> = {
     return undefined;
   },
   language: (v) => (typeof v === "string" && /^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/.test(v) ? undefined : `must be a language tag like "en" or "pt-BR", got ${JSON.stringify(v)}`),
-  feedSize: (v) => (Number.isInteger(v) && (v as number) >= 1 && (v as number) <= 10_000 ? undefined : `must be a whole number from 1 to 10000, got ${JSON.stringify(v)}`),
+  feedSize: wholeNumber(1, 10_000),
+  pageSize: wholeNumber(1, 10_000),
   tagPrefix: (v) =>
     typeof v === "string" && /^tag:[a-z0-9.-]+(@[a-z0-9.-]+)?,\d{4}(-\d{2}(-\d{2})?)?:$/i.test(v)
       ? undefined

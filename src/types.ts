@@ -22,6 +22,12 @@ export interface Article {
   headerNumber?: number;
 }
 
+/** An article without its body: what lists, indexes and the build plan need. Small enough to hold 100,000. */
+export type ArticleMeta = Omit<Article, "contentHtml">;
+
+/** Build progress for a terminal: the phase, and how far it is (done of total units). */
+export type ProgressReport = (phase: string, done: number, total: number) => void;
+
 export type Severity = "error" | "warning";
 
 /** A problem with one input, reported with where it is and what is wrong. */
@@ -47,18 +53,20 @@ export interface SiteConfig {
   author: Person;
   /** BCP 47 language tag. */
   language: string;
-  /** Entries in the main feeds (the newest ones). */
+  /** Entries in the main and tag feeds (the newest ones); older ones are in the archive pages. */
   feedSize: number;
+  /** Entries per archive page and per HTML list page (RFC 5005 archives; the index's older pages). */
+  pageSize: number;
   /** Prefix of every id: a tag: URI authority and date, e.g. "tag:example.org,2025:". */
   tagPrefix: string;
   /** WebSub hub the feeds advertise and seedfeed pings after a change; absent: no hub. */
   hub?: string;
   /** Cache-Control by kind of file; see src/output/cache-policy.ts for the defaults. */
-  cacheControl: Record<"feed" | "html" | "immutable", string>;
+  cacheControl: Record<Exclude<FileKind, "manifest">, string>;
 }
 
 /** What kind of thing a file is; the cache policy is chosen by this. */
-export type FileKind = "feed" | "html" | "immutable" | "manifest";
+export type FileKind = "feed" | "archive" | "html" | "immutable" | "manifest";
 
 export interface Encoded {
   bytes: Buffer;
@@ -88,6 +96,21 @@ export interface OutputFile {
 
 export type FeedFormat = "rss" | "atom" | "json";
 
+/** The same document in each format: URLs of a feed or of one archive page. */
+export type FeedUrls = Record<FeedFormat, string>;
+
+/**
+ * Where a feed document sits in its feed's history (RFC 5005). A reader walks `prevArchive` from the
+ * current document back to the first article; `nextArchive` and `current` lead forwards again.
+ */
+export type FeedHistory =
+  /** Every entry of the feed is in this one document: fh:complete. */
+  | { kind: "complete" }
+  /** The newest entries; older ones are in the archive pages, the newest full one being `prevArchive`. */
+  | { kind: "current"; prevArchive: FeedUrls }
+  /** One fixed-size archive page: fh:archive. Page 1 has no `prevArchive`; the newest, open page no `nextArchive`. */
+  | { kind: "archive"; current: FeedUrls; prevArchive?: FeedUrls; nextArchive?: FeedUrls };
+
 /** One feed, independent of its format: the renderers turn it into RSS, Atom and JSON Feed. */
 export interface FeedDocument {
   /** tag: URI naming this feed. */
@@ -102,6 +125,7 @@ export interface FeedDocument {
   entries: Article[];
   /** The newest `updated` of the entries: the feed changes date only when its content does. */
   updated: string;
+  history: FeedHistory;
 }
 
 /** A file as the renderers produce it, before hashing and compression. */

@@ -8,6 +8,8 @@ export type PolicyKind = Exclude<FileKind, "manifest">;
 export const DEFAULT_CACHE_CONTROL: Record<PolicyKind, string> = {
   // Readers poll; a CDN may answer from cache for 5 minutes, then serve stale for up to an hour while it revalidates.
   feed: "public, max-age=300, stale-while-revalidate=3600",
+  // A full archive page changes only when one of its articles is edited: let caches keep it for a day.
+  archive: "public, max-age=86400, stale-while-revalidate=604800",
   // Pages link to each other; keep them fresher than feeds.
   html: "public, max-age=60, stale-while-revalidate=600",
   // The name carries a content hash: new content gets a new name.

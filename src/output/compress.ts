@@ -12,6 +12,7 @@ export type CompressionLevels = Record<FileKind, { brotli: number; gzip: number 
 /** Feeds are few and polled forever: the best ratio is worth its time. Pages are many: see BENCHMARKS.md. */
 export const COMPRESSION_LEVELS: CompressionLevels = {
   feed: { brotli: 11, gzip: 9 },
+  archive: { brotli: 6, gzip: 6 },
   immutable: { brotli: 11, gzip: 9 },
   html: { brotli: 6, gzip: 6 },
   manifest: undefined,
@@ -23,6 +24,7 @@ export const COMPRESSION_LEVELS: CompressionLevels = {
  */
 export const WATCH_COMPRESSION_LEVELS: CompressionLevels = {
   feed: { brotli: 5, gzip: 6 },
+  archive: { brotli: 5, gzip: 6 },
   immutable: { brotli: 11, gzip: 9 },
   html: { brotli: 5, gzip: 6 },
   manifest: undefined,

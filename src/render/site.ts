@@ -30,6 +30,7 @@ export function mainFeed(articles: readonly Article[], config: SiteConfig): Feed
     selfUrl: feedUrls(config),
     entries,
     updated: newestUpdate(entries) ?? NO_ENTRIES_DATE,
+    history: { kind: "complete" },
   };
 }
 

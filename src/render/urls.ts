@@ -1,6 +1,6 @@
 // Where things live: output paths and their absolute URLs. The only place that knows the URL layout.
 
-import type { Article, FeedFormat, SiteConfig } from "../types.ts";
+import type { Article, FeedFormat, FeedUrls, SiteConfig } from "../types.ts";
 
 export const FEED_PATHS: Record<FeedFormat, string> = { rss: "rss.xml", atom: "atom.xml", json: "feed.json" };
 
@@ -13,6 +13,33 @@ export const FEED_TYPES: Record<FeedFormat, string> = {
 /** The directory URL of an article page; its file is `${articleDir(a)}index.html`. */
 export function articleDir(article: Article): string {
   return `articles/${article.id}/`;
+}
+
+/**
+ * A stream is a list of articles with its own feeds, archive pages and HTML list pages: the whole site
+ * (base "") or one tag (base "tags/<slug>/"). Every path below is relative to dist/.
+ */
+export function streamFeedPaths(base: string): FeedUrls {
+  return { rss: `${base}${FEED_PATHS.rss}`, atom: `${base}${FEED_PATHS.atom}`, json: `${base}${FEED_PATHS.json}` };
+}
+
+/** Archive page `k` of a stream, in each format: "archive/3/rss.xml" and so on. */
+export function archivePaths(base: string, k: number): FeedUrls {
+  return streamFeedPaths(`${base}archive/${k}/`);
+}
+
+/** The folder of HTML list page `k` of a stream ("page/3/"); its file is `${listPageDir}index.html`. */
+export function listPageDir(base: string, k: number): string {
+  return `${base}page/${k}/`;
+}
+
+/** The folder of a tag's stream. */
+export function tagDir(slug: string): string {
+  return `tags/${slug}/`;
+}
+
+export function absoluteUrls(config: SiteConfig, paths: FeedUrls): FeedUrls {
+  return { rss: absoluteUrl(config, paths.rss), atom: absoluteUrl(config, paths.atom), json: absoluteUrl(config, paths.json) };
 }
 
 export function absoluteUrl(config: SiteConfig, path: string): string {

@@ -1,0 +1,48 @@
+// How a list of articles (the site's, or one tag's) is split into the newest entries and fixed-size pages.
+// Pages count from the oldest article, so appending an article never moves one between full pages.
+
+/**
+ * A stream of `n` articles, newest first. `headSize` newest ones go in the main feed and on the first
+ * HTML page. The others live on pages of `pageSize`, counted from the oldest: pages 1…full are full
+ * and change only when one of their articles does; page full+1 is the open page that new articles
+ * fill (it may be empty), so a full page always has a next page to link to. Every entry of the open
+ * page is also in the head, so a reader never needs it when walking back.
+ */
+export interface Paging {
+  n: number;
+  headSize: number;
+  /** True when the head holds every article: no pages at all (fh:complete). */
+  complete: boolean;
+  /** Number of full pages; the open page is number `full + 1`. 0 when complete. */
+  full: number;
+  pageSize: number;
+}
+
+export function pagingOf(n: number, feedSize: number, pageSize: number): Paging {
+  const full = Math.floor(n / pageSize);
+  const open = n - full * pageSize;
+  // The head also covers the open page, so walking prev-archive from the head misses nothing.
+  const headSize = Math.min(n, Math.max(feedSize, open));
+  const complete = full === 0 || headSize === n;
+  return { n, headSize: complete ? n : headSize, complete, full: complete ? 0 : full, pageSize };
+}
+
+/** Page numbers, oldest first: 1…full, then the open page. Empty when complete. */
+export function pageNumbers(p: Paging): number[] {
+  return p.complete ? [] : Array.from({ length: p.full + 1 }, (_, i) => i + 1);
+}
+
+/**
+ * The [start, end) range of page `k` in a newest-first array of `n` articles. Page 1 holds the oldest
+ * `pageSize` articles, i.e. the last ones of the array.
+ */
+export function pageRange(p: Paging, k: number): { start: number; end: number } {
+  const oldestIndex = (k - 1) * p.pageSize; // position counted from the oldest
+  const newestIndex = Math.min(k * p.pageSize, p.n);
+  return { start: p.n - newestIndex, end: p.n - oldestIndex };
+}
+
+/** The page (1-based) holding the article at newest-first position `i`. */
+export function pageOf(p: Paging, i: number): number {
+  return Math.floor((p.n - 1 - i) / p.pageSize) + 1;
+}
