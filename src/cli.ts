@@ -8,6 +8,7 @@ import { CONFIG_KEYS, ConfigError, loadConfig } from "./config.ts";
 import { formatDiagnostic } from "./content/article.ts";
 import { describeRebuild, startWatcher } from "./dev/watch.ts";
 import { pingHub } from "./dev/websub.ts";
+import { terminalProgress } from "./progress.ts";
 import { FEED_PATHS, absoluteUrl } from "./render/urls.ts";
 import type { ServedSite } from "./server/from-manifest.ts";
 import type { OutputFile, SiteConfig } from "./types.ts";
@@ -92,7 +93,14 @@ async function runBuild(args: string[]): Promise<number> {
   }
   const config = await loadConfig(values.config, configOverrides(values));
   const started = performance.now();
-  const result = await build({ seedsDir: values.seeds, outDir: values.out, config, keepGoing: values["keep-going"] });
+  // Progress goes to stderr, and only when it is a terminal and not --quiet; erased before anything else is printed.
+  const progress = terminalProgress(process.stderr, { quiet: values.quiet });
+  let result: Awaited<ReturnType<typeof build>>;
+  try {
+    result = await build({ seedsDir: values.seeds, outDir: values.out, config, keepGoing: values["keep-going"], progress: progress.report });
+  } finally {
+    progress.clear();
+  }
   const errors = result.diagnostics.filter((d) => d.severity === "error").length;
   for (const d of result.diagnostics) {
     if (d.severity === "warning" && values.quiet) continue;
