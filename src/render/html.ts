@@ -1,8 +1,10 @@
-// Articles → HTML5 pages: one per article, the index, and the 404 page. Every text run is escaped here.
+// Articles → HTML5 pages: one per article, the list pages (the index, its older pages, each tag's), and
+// the 404 page. Every text run is escaped here.
 
 import { escapeHtml as e } from "../escape.ts";
-import type { Article, SiteConfig } from "../types.ts";
-import { FEED_TYPES, feedUrls, absoluteUrl, articleDir } from "./urls.ts";
+import type { Article, ArticleMeta, FeedFormat, FeedUrls, SiteConfig } from "../types.ts";
+import { tagSlug } from "./tags.ts";
+import { FEED_TYPES, feedUrls, absoluteUrl, absoluteUrls, articleDir, tagDir } from "./urls.ts";
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
@@ -27,12 +29,24 @@ function timeTag(iso: string): string {
   return `<time datetime="${iso}">${humanDate(iso)}</time>`;
 }
 
-function layout(ctx: PageContext, page: { title: string; canonical?: string; body: string }): string {
+const FORMATS = ["rss", "atom", "json"] as const satisfies readonly FeedFormat[];
+const FORMAT_NAMES: Record<FeedFormat, string> = { rss: "RSS", atom: "Atom", json: "JSON Feed" };
+
+/** `<link rel="alternate">` for each format of one feed, titled "<feed title> (RSS)" and so on. */
+function discoveryLinks(title: string, urls: FeedUrls): string {
+  return FORMATS.map((f) => `<link rel="alternate" type="${FEED_TYPES[f]}" title="${e(`${title} (${FORMAT_NAMES[f]})`)}" href="${e(urls[f])}">`).join("\n");
+}
+
+/** "RSS · Atom · JSON Feed", each a link to that format of the feed. */
+function feedAnchors(urls: FeedUrls): string {
+  return FORMATS.map((f) => `<a href="${e(urls[f])}">${FORMAT_NAMES[f]}</a>`).join(" · ");
+}
+
+/** `extraFeeds` (absolute URLs) are advertised after the site's own: a tag page's feeds. */
+function layout(ctx: PageContext, page: { title: string; canonical?: string; body: string; extraFeeds?: { title: string; urls: FeedUrls } }): string {
   const { config } = ctx;
   const feeds = feedUrls(config);
-  const discovery = (["rss", "atom", "json"] as const)
-    .map((f) => `<link rel="alternate" type="${FEED_TYPES[f]}" title="${e(`${config.title} (${f === "json" ? "JSON Feed" : f === "rss" ? "RSS" : "Atom"})`)}" href="${e(feeds[f])}">`)
-    .join("\n");
+  const discovery = [discoveryLinks(config.title, feeds), ...(page.extraFeeds ? [discoveryLinks(page.extraFeeds.title, page.extraFeeds.urls)] : [])].join("\n");
   return `<!DOCTYPE html>
 <html lang="${e(config.language)}">
 <head>
@@ -47,7 +61,7 @@ ${discovery}
 <main>
 ${page.body}
 </main>
-<footer>Subscribe: <a href="${e(feeds.rss)}">RSS</a> · <a href="${e(feeds.atom)}">Atom</a> · <a href="${e(feeds.json)}">JSON Feed</a></footer>
+<footer>Subscribe: ${feedAnchors(feeds)}</footer>
 </body>
 </html>
 `;
@@ -56,7 +70,8 @@ ${page.body}
 export function renderArticlePage(ctx: PageContext, a: Article): string {
   const author = a.author ?? ctx.config.author.name;
   const updated = a.updated !== a.published ? ` · updated ${timeTag(a.updated)}` : "";
-  const tags = a.tags.length > 0 ? `\n<ul class="tags">${a.tags.map((t) => `<li>${e(t)}</li>`).join("")}</ul>` : "";
+  const tagLink = (t: string) => `<li><a href="${e(sitePath(ctx.config, tagDir(tagSlug(t))))}">${e(t)}</a></li>`;
+  const tags = a.tags.length > 0 ? `\n<ul class="tags">${a.tags.map(tagLink).join("")}</ul>` : "";
   return layout(ctx, {
     title: `${a.title} · ${ctx.config.title}`,
     canonical: absoluteUrl(ctx.config, articleDir(a)),
@@ -68,17 +83,51 @@ ${a.contentHtml}
   });
 }
 
-export function renderIndexPage(ctx: PageContext, articles: readonly Article[]): string {
-  const items = articles
-    .map((a) => `<li><a href="${e(sitePath(ctx.config, articleDir(a)))}">${e(a.title)}</a> ${timeTag(a.published)}<p>${e(a.summary)}</p></li>`)
+/** One HTML list of articles: the index, one of its older pages, or a page of one tag's stream. */
+export interface ListPage {
+  /** Site-relative folder of this page: "" (the index), "page/3/", "tags/go/", "tags/go/page/2/". */
+  dir: string;
+  /** <title> and <h1>. */
+  title: string;
+  description?: string;
+  /** Newest first. Only metadata is used. */
+  articles: readonly ArticleMeta[];
+  /** Folder of the page with newer articles ("" is the index) and of the page with older ones. */
+  newer?: string;
+  older?: string;
+  /**
+   * The feeds of this list when it is not the site's own (a tag's): advertised for autodiscovery besides
+   * the site's, and linked. URLs may be site-relative paths (as streamFeedPaths gives) or absolute.
+   */
+  feeds?: { title: string; urls: FeedUrls };
+}
+
+export function renderListPage(ctx: PageContext, page: ListPage): string {
+  const { config } = ctx;
+  // articleDir reads only the id; its parameter is typed Article, of which ArticleMeta lacks just the body.
+  const href = (a: ArticleMeta) => sitePath(config, articleDir(a as Article));
+  const items = page.articles
+    .map((a) => `<li><a href="${e(href(a))}">${e(a.title)}</a> ${timeTag(a.published)}<p>${e(a.summary)}</p></li>`)
     .join("\n");
-  return layout(ctx, {
-    title: ctx.config.title,
-    canonical: absoluteUrl(ctx.config, ""),
-    body: `<h1>${e(ctx.config.title)}</h1>
-<p>${e(ctx.config.description)}</p>
-${articles.length > 0 ? `<ol class="articles">\n${items}\n</ol>` : "<p>No articles yet.</p>"}`,
-  });
+  const feeds = page.feeds && { title: page.feeds.title, urls: absoluteUrls(config, page.feeds.urls) };
+  // rel in reading order, as on a paginated article: "next" is the following page, which holds older entries.
+  const nav = [
+    ...(page.newer !== undefined ? [`<a rel="prev" href="${e(sitePath(config, page.newer))}">Newer</a>`] : []),
+    ...(page.older !== undefined ? [`<a rel="next" href="${e(sitePath(config, page.older))}">Older</a>`] : []),
+  ];
+  const parts = [
+    `<h1>${e(page.title)}</h1>`,
+    ...(page.description !== undefined ? [`<p>${e(page.description)}</p>`] : []),
+    ...(feeds ? [`<p class="feeds">Subscribe to ${e(feeds.title)}: ${feedAnchors(feeds.urls)}</p>`] : []),
+    page.articles.length > 0 ? `<ol class="articles">\n${items}\n</ol>` : "<p>No articles yet.</p>",
+    ...(nav.length > 0 ? [`<nav class="pages">${nav.join(" ")}</nav>`] : []),
+  ];
+  return layout(ctx, { title: page.title, canonical: absoluteUrl(config, page.dir), body: parts.join("\n"), extraFeeds: feeds });
+}
+
+/** The front page listing `articles`: kept for callers that do not paginate yet. */
+export function renderIndexPage(ctx: PageContext, articles: readonly ArticleMeta[]): string {
+  return renderListPage(ctx, { dir: "", title: ctx.config.title, description: ctx.config.description, articles });
 }
 
 export function renderNotFoundPage(ctx: PageContext): string {
@@ -96,5 +145,7 @@ header a { font-weight: 600; text-decoration: none; }
 ol.articles { padding-left: 1.2rem; }
 ol.articles p { margin: 0.2rem 0 1rem; }
 ul.tags { display: flex; gap: 0.5rem; list-style: none; padding: 0; }
+nav.pages { display: flex; margin-top: 2rem; }
+nav.pages a[rel="next"] { margin-left: auto; }
 footer { margin-top: 3rem; font-size: 0.9em; }
 `;
