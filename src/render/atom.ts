@@ -1,13 +1,11 @@
-// FeedDocument → Atom 1.0 (RFC 4287).
+// FeedDocument → Atom 1.0 (RFC 4287), with RFC 5005 feed history.
 
 import { Feed } from "feed";
 import { escapeHtml } from "../escape.ts";
 import type { FeedDocument, SiteConfig } from "../types.ts";
-import { GENERATOR } from "./rss.ts";
+import { FH_NS, GENERATOR, addRootAttributes, historyOf, insertHeadElements } from "./rss.ts";
 import { TextSlots } from "./slots.ts";
 import { absoluteUrl, articleDir, entryId } from "./urls.ts";
-
-const ATOM_ROOT = '<feed xmlns="http://www.w3.org/2005/Atom">';
 
 export function renderAtom(doc: FeedDocument, config: SiteConfig): string {
   const slots = new TextSlots();
@@ -39,10 +37,21 @@ export function renderAtom(doc: FeedDocument, config: SiteConfig): string {
       category: a.tags.map((t) => ({ term: slots.put(t) })),
     });
   }
+  // feed v6 cannot write arbitrary feed elements, so the history goes in by hand (RFC 5005 sections 2-4),
+  // before the entries (the RELAX NG schema wants them last). The URLs go through the slots too.
+  const { marker, links } = historyOf(doc.history);
+  const lines = [
+    ...(marker ? [`<fh:${marker}/>`] : []),
+    ...links.map(([rel, urls]) => `<link rel="${rel}" href="${slots.put(urls.atom)}" type="application/atom+xml"/>`),
+  ];
+  const root = {
+    xmlns: "http://www.w3.org/2005/Atom",
+    "xml:lang": slots.put(config.language),
+    ...(marker ? { "xmlns:fh": FH_NS } : {}),
+  };
   const skeleton = feed
     .atom1()
     // feed v6 declares every entry title type="html"; ours are plain text.
-    .replaceAll('<title type="html"><![CDATA[', "<title><![CDATA[")
-    .replace(ATOM_ROOT, `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${slots.put(config.language)}">`);
-  return `${slots.fill(skeleton)}\n`;
+    .replaceAll('<title type="html"><![CDATA[', "<title><![CDATA[");
+  return `${slots.fill(insertHeadElements(addRootAttributes(skeleton, "feed", root), "feed", "entry", lines))}\n`;
 }
