@@ -49,15 +49,18 @@ function title(r: () => number): string {
   return Array.from({ length: 5 + Math.floor(r() * 5) }, () => pick(r, TITLE_WORDS)).join(" ");
 }
 
+export const ARTICLES_PER_DAY = 30;
+
 export interface CorpusFile {
   name: string;
   text: string;
 }
 
-/** Article i of a corpus; dates run from 2018 onwards, about three a day. */
+/** Article i of a corpus; dates run from 2018 onwards, thirty a day, so 100,000 articles span about nine years.
+ *  Article i depends only on i and the seed, never on the count: a smaller corpus is a prefix of a larger one. */
 export function corpusFile(i: number, seed = 1): CorpusFile {
   const r = prng(seed * 1_000_003 + i);
-  const day = new Date(Date.UTC(2018, 0, 1) + Math.floor(i / 3) * 86_400_000).toISOString().slice(0, 10);
+  const day = new Date(Date.UTC(2018, 0, 1) + Math.floor(i / ARTICLES_PER_DAY) * 86_400_000).toISOString().slice(0, 10);
   const hex = (BigInt(seed) * 0x9e3779b97f4a7c15n + BigInt(i) * 0xbf58476d1ce4e5b9n) & 0xffffffffffffffffn;
   const id = hex.toString(16).padStart(16, "0");
   const body = Array.from({ length: 5 }, () => paragraph(r)); // about 400 words

@@ -1,94 +1,410 @@
-// npm run bench: build times and memory on a synthetic corpus, and the watch-mode edit-to-served latency.
-//   npm run bench -- [--count 10000] [--rounds 3]
+// npm run bench: seedfeed against Hugo on the same synthetic corpus, interleaved in one run.
+//   npm run bench -- [--counts 10000,100000] [--rounds 3] [--hugo-tags]
+//   npm run bench -- --counts 2000 --rounds 1          (a quick smoke run)
+//
+// Per article count: the corpus (bench/corpus.ts) and the Hugo site holding the same articles (bench/hugo.ts)
+// are written once into a temp folder, removed at the end. Then, per round, seedfeed and Hugo take turns
+// (the order alternates by round):
+//   a. clean build into an empty output folder: wall time and peak memory;
+//   b. one seed edited, build again into that same built folder (seedfeed: its previous dist/ is its cache);
+// and after the rounds, 2 × rounds edits of the newest seed in watch mode (seedfeed's watcher and server
+// in this process, as `seedfeed dev` runs them; Hugo: `hugo server --renderToDisk --disableFastRender`),
+// timed until the new feed is served and until the feed file on disk has it.
+// Every measured build is a child process run under python3, which reads wall time and the child's peak
+// RSS (getrusage RUSAGE_CHILDREN ru_maxrss) the same way for both tools.
+// The benchmark installs nothing: Hugo runs when `hugo` is on PATH (Debian's package), and the report says
+// so when it is not.
 
-import { execFile } from "node:child_process";
-import { appendFile, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
-import { join } from "node:path";
-import { promisify } from "node:util";
-import { parseArgs } from "node:util";
-import { startWatcher } from "../src/dev/watch.ts";
-import { startServer, type RunningServer } from "../src/server/serve.ts";
+import { join, resolve } from "node:path";
+import { parseArgs, promisify } from "node:util";
+import type { RunningServer } from "../src/server/serve.ts";
 import { corpusFile, writeCorpus } from "./corpus.ts";
+import { hugoContentPath, hugoVersion, writeHugoSite } from "./hugo.ts";
 
-const run = promisify(execFile);
-const { values } = parseArgs({ options: { count: { type: "string", default: "10000" }, rounds: { type: "string", default: "3" } } });
-const COUNT = Number(values.count);
+const execFileP = promisify(execFile);
+const { values } = parseArgs({
+  options: {
+    counts: { type: "string", default: "10000,100000" },
+    rounds: { type: "string", default: "3" },
+    "hugo-tags": { type: "boolean", default: false },
+  },
+});
+const COUNTS = values.counts.split(",").map((s) => Number(s.trim().replace(/_/g, "")));
 const ROUNDS = Number(values.rounds);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+if (COUNTS.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(ROUNDS) || ROUNDS < 1) {
+  process.stderr.write("usage: npm run bench -- [--counts 10000,100000] [--rounds 3] [--hugo-tags]\n");
+  process.exit(2);
+}
+const REPO = resolve(import.meta.dirname, "..");
+const PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+const HUGO = hugoVersion();
+const WATCH_TIMEOUT_MS = 600_000;
+const log = (line: string) => process.stderr.write(`${line}\n`);
 
-async function buildOnce(seeds: string, out: string): Promise<{ ms: number; maxRssMiB: number }> {
-  const { stdout } = await run(process.execPath, ["--import", "tsx", join(import.meta.dirname, "build-once.ts"), seeds, out], { maxBuffer: 1 << 20 });
-  return JSON.parse(stdout) as { ms: number; maxRssMiB: number };
+// ---------------------------------------------------------------------------------------------------------
+// Measuring
+
+interface Measured {
+  ms: number;
+  maxRssKiB: number;
 }
 
-/** Appends a line to one seed's body: a real edit that changes the feeds. */
-async function editSeed(seeds: string, i: number, round: number): Promise<void> {
-  const path = join(seeds, corpusFile(i).name);
-  await appendFile(path, `An edit made by the benchmark, round ${round}.\n`);
+/** Runs `cmd` under python3: wall time around subprocess.run, peak RSS of the child from getrusage. */
+const MEASURE_PY = `
+import json, resource, subprocess, sys, time
+t = time.perf_counter()
+p = subprocess.run(sys.argv[1:], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+ms = (time.perf_counter() - t) * 1000
+print(json.dumps({"ms": ms, "maxRssKiB": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+                  "code": p.returncode, "output": p.stdout.decode("utf-8", "replace")[-4000:]}))
+`;
+
+async function measure(cmd: string[], cwd: string): Promise<Measured> {
+  const { stdout } = await execFileP(PYTHON, ["-c", MEASURE_PY, ...cmd], { cwd, maxBuffer: 1 << 20 });
+  const r = JSON.parse(stdout) as Measured & { code: number; output: string };
+  if (r.code !== 0) throw new Error(`${cmd.slice(0, 5).join(" ")} … exited with ${r.code}:\n${r.output.trim()}`);
+  return { ms: r.ms, maxRssKiB: r.maxRssKiB };
 }
 
-async function etag(url: string): Promise<string | null> {
-  const res = await fetch(url);
-  await res.arrayBuffer();
-  return res.headers.get("etag");
+const TOOLS = ["seedfeed", "hugo"] as const;
+type Tool = (typeof TOOLS)[number];
+
+interface CountPaths {
+  count: number;
+  seeds: string;
+  site: string;
+  configFile: string;
 }
 
-const work = await mkdtemp(join(tmpdir(), "seedfeed-bench-"));
-try {
-  const seeds = join(work, "seeds");
-  await writeCorpus(seeds, COUNT);
-  const clean: number[] = [];
-  const warm: number[] = [];
-  const rss: number[] = [];
-  for (let r = 1; r <= ROUNDS; r++) {
-    const out = join(work, `dist-${r}`);
-    const c = await buildOnce(seeds, out); // no previous dist/: compress everything
-    clean.push(c.ms);
-    rss.push(c.maxRssMiB);
-    await editSeed(seeds, COUNT - 1 - r, r);
-    const w = await buildOnce(seeds, out); // previous dist/ as the cache
-    warm.push(w.ms);
-    process.stderr.write(`round ${r}: clean ${c.ms.toFixed(0)} ms (${c.maxRssMiB.toFixed(0)} MiB), warm ${w.ms.toFixed(0)} ms\n`);
-    await rm(out, { recursive: true, force: true });
+function buildCommand(tool: Tool, p: CountPaths, out: string): string[] {
+  return tool === "seedfeed"
+    ? [process.execPath, "--import", "tsx", "src/cli.ts", "build", "--seeds", p.seeds, "--out", out, "--config", p.configFile, "--quiet"]
+    : ["hugo", "--quiet", "-s", p.site, "-d", out];
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Edits: the newest article's title, so the edit is in every feed of both tools (Hugo's RSS items carry
+// a summary of the body, not all of it) and in the index page.
+
+/** Replaces the title (line 2 of a seed text file, or `title:` in YAML front matter) with one holding `marker`. */
+async function editTitle(path: string, marker: string): Promise<void> {
+  const text = await readFile(path, "utf8");
+  const title = `Edited by the benchmark ${marker}`;
+  const edited = text.startsWith("---\n")
+    ? text.replace(/^title: .*$/m, `title: ${JSON.stringify(title)}`)
+    : text.replace(/^(.*\n).*\n/, `$1${title}\n`);
+  if (edited === text) throw new Error(`${path}: found no title to edit`);
+  await writeFile(path, edited);
+}
+
+/** The same edit to both tools' copies of article i, so their inputs stay the same. */
+async function editArticle(p: CountPaths, i: number, marker: string): Promise<{ seed: string; hugo: string }> {
+  const name = corpusFile(i).name;
+  const paths = { seed: join(p.seeds, name), hugo: hugoContentPath(p.site, name) };
+  await editTitle(paths.seed, marker);
+  if (HUGO) await editTitle(paths.hugo, marker);
+  return paths;
+}
+
+let editNumber = 0;
+const nextMarker = (what: string) => `${what}-${++editNumber}-${Date.now().toString(36)}`;
+
+// ---------------------------------------------------------------------------------------------------------
+// Watch mode
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Polls until each named check is true; returns the ms each took from `started`. */
+async function until<K extends string>(started: number, checks: Record<K, () => Promise<boolean>>): Promise<Record<K, number>> {
+  const done: Partial<Record<K, number>> = {};
+  const keys = Object.keys(checks) as K[];
+  while (keys.some((k) => done[k] === undefined)) {
+    for (const k of keys) {
+      if (done[k] === undefined && (await checks[k]().catch(() => false))) done[k] = performance.now() - started;
+    }
+    if (performance.now() - started > WATCH_TIMEOUT_MS) throw new Error(`the edit never reached ${keys.filter((k) => done[k] === undefined).join(", ")}`);
+    await sleep(5);
   }
+  return done as Record<K, number>;
+}
 
-  // Watch mode: edit one seed, poll the feed until its ETag changes.
-  const out = join(work, "dist-dev");
+async function fileHas(path: string, marker: string): Promise<boolean> {
+  return (await readFile(path, "utf8")).includes(marker);
+}
+
+interface WatchTimes {
+  served: number[];
+  onDisk: number[];
+}
+
+async function seedfeedWatch(p: CountPaths, work: string): Promise<WatchTimes> {
+  // Imported here, not at the top: a seedfeed that does not load fails this case only, not the Hugo side.
+  const { startWatcher } = await import("../src/dev/watch.ts");
+  const { startServer } = await import("../src/server/serve.ts");
+  const out = join(work, "dist-watch");
   let server: RunningServer | undefined;
   let first: Parameters<RunningServer["swap"]>[0] | undefined;
-  const configFile = join(work, "seedfeed.config.json");
-  await writeFile(configFile, "{}");
   const watcher = await startWatcher({
-    seedsDir: seeds, outDir: out, overrides: {}, configFile,
+    seedsDir: p.seeds, outDir: out, overrides: {}, configFile: p.configFile,
     onSite: (s) => (server ? server.swap(s) : (first = s)),
     log: () => {},
   });
-  server = await startServer({ dir: out, port: 0, host: "127.0.0.1", site: first! });
-  const feed = `${server.url}rss.xml`;
-  const edits: number[] = [];
-  for (let r = 1; r <= ROUNDS * 2; r++) {
-    await watcher.flushed();
-    const before = await etag(feed);
-    const started = performance.now();
-    await editSeed(seeds, COUNT - 1, 100 + r); // the newest article: it is in the main feed
-    while ((await etag(feed)) === before) {
-      if (performance.now() - started > 10_000) throw new Error("the edit never reached the feed");
-      await new Promise((resolve) => setTimeout(resolve, 5));
+  const times: WatchTimes = { served: [], onDisk: [] };
+  try {
+    server = await startServer({ dir: out, port: 0, host: "127.0.0.1", site: first! });
+    const feed = `${server.url}rss.xml`;
+    const etag = async () => {
+      const res = await fetch(feed);
+      await res.arrayBuffer();
+      return res.headers.get("etag");
+    };
+    for (let k = 1; k <= 2 * ROUNDS; k++) {
+      await watcher.flushed();
+      const before = await etag();
+      const marker = nextMarker("watch-seedfeed");
+      const started = performance.now();
+      await editArticle(p, p.count - 1, marker); // the newest article: it is in the main feed
+      const t = await until(started, {
+        served: async () => (await etag()) !== before,
+        onDisk: () => fileHas(join(out, "rss.xml"), marker),
+      });
+      times.served.push(t.served);
+      times.onDisk.push(t.onDisk);
+      log(`  seedfeed watch edit ${k}: served ${t.served.toFixed(0)} ms, on disk ${t.onDisk.toFixed(0)} ms`);
     }
-    edits.push(performance.now() - started);
+  } finally {
+    await watcher.close();
+    await server?.close();
+    await rm(out, { recursive: true, force: true });
   }
-  await watcher.close();
-  await server.close();
+  return times;
+}
 
-  const cpu = cpus()[0]?.model ?? "unknown CPU";
-  console.log(`\nMachine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}. ${COUNT} articles, ${ROUNDS} rounds, medians.\n`);
-  console.log("| case | median | ratio |");
-  console.log("| --- | ---: | ---: |");
-  console.log(`| clean build (no dist/) | ${median(clean).toFixed(0)} ms | 1 (baseline) |`);
-  console.log(`| cold build after one edit, previous dist/ as cache | ${median(warm).toFixed(0)} ms | ${(median(warm) / median(clean)).toFixed(3)} of clean |`);
-  console.log(`| watch mode: one edit until the new feed is served | ${median(edits).toFixed(0)} ms | ${(median(edits) / median(clean)).toFixed(3)} of clean |`);
-  console.log(`| peak memory of a clean build | ${median(rss).toFixed(0)} MiB | |`);
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  child.kill("SIGTERM");
+  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A port free right now (hugo server takes no --port 0: it would print port 0 as its address). */
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((r) => probe.listen(0, "127.0.0.1", r));
+  const { port } = probe.address() as { port: number };
+  await new Promise((r) => probe.close(r));
+  return port;
+}
+
+async function hugoWatch(p: CountPaths, work: string): Promise<WatchTimes> {
+  const out = join(work, "hugo-watch");
+  const port = await freePort();
+  const args = ["server", "-s", p.site, "-d", out, "--renderToDisk", "--disableFastRender", "--disableLiveReload", "--bind", "127.0.0.1", "--port", String(port)];
+  const child = spawn("hugo", args, {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  const times: WatchTimes = { served: [], onDisk: [] };
+  try {
+    const url = await new Promise<string>((resolveUrl, reject) => {
+      const onData = (d: Buffer) => {
+        output = (output + String(d)).slice(-8000);
+        const m = /Web Server is available at (\S+)/.exec(output);
+        // It says localhost but listens on --bind only: ask 127.0.0.1, not whatever localhost resolves to first.
+        if (m) resolveUrl(new URL("/", m[1]!.replace("//localhost:", "//127.0.0.1:")).href);
+      };
+      child.stdout!.on("data", onData);
+      child.stderr!.on("data", onData);
+      child.once("exit", (code) => reject(new Error(`hugo server exited with ${code}:\n${output.trim()}`)));
+      setTimeout(() => reject(new Error(`hugo server did not start in ${WATCH_TIMEOUT_MS / 1000} s:\n${output.trim()}`)), WATCH_TIMEOUT_MS).unref();
+    });
+    const feed = new URL("index.xml", url).href;
+    for (let k = 1; k <= 2 * ROUNDS; k++) {
+      await sleep(500); // lets Hugo's watcher settle after its previous rebuild
+      const marker = nextMarker("watch-hugo");
+      const started = performance.now();
+      await editArticle(p, p.count - 1, marker);
+      const t = await until(started, {
+        served: async () => (await (await fetch(feed)).text()).includes(marker),
+        onDisk: () => fileHas(join(out, "index.xml"), marker),
+      });
+      times.served.push(t.served);
+      times.onDisk.push(t.onDisk);
+      log(`  hugo server edit ${k}: served ${t.served.toFixed(0)} ms, on disk ${t.onDisk.toFixed(0)} ms`);
+    }
+  } finally {
+    await stopChild(child);
+    await rm(out, { recursive: true, force: true });
+  }
+  return times;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// One article count
+
+type Samples = Record<Tool, number[]>;
+const samples = (): Samples => ({ seedfeed: [], hugo: [] });
+
+interface CountResult {
+  count: number;
+  cleanMs: Samples;
+  cleanKiB: Samples;
+  editMs: Samples;
+  editKiB: Samples;
+  served: Samples;
+  onDisk: Samples;
+  failures: string[];
+}
+
+async function benchCount(count: number, work: string): Promise<CountResult> {
+  const dir = join(work, String(count));
+  const p: CountPaths = { count, seeds: join(dir, "seeds"), site: join(dir, "hugo-site"), configFile: join(dir, "seedfeed.config.json") };
+  let t = performance.now();
+  await writeCorpus(p.seeds, count);
+  await writeFile(p.configFile, "{}\n"); // seedfeed's defaults, not the repo's seedfeed.config.json
+  log(`${count} articles: corpus written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  if (HUGO) {
+    t = performance.now();
+    await writeHugoSite(p.seeds, p.site, { taxonomies: values["hugo-tags"] });
+    log(`${count} articles: Hugo site written in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  }
+  const tools: Tool[] = HUGO ? [...TOOLS] : ["seedfeed"];
+  const r: CountResult = { count, cleanMs: samples(), cleanKiB: samples(), editMs: samples(), editKiB: samples(), served: samples(), onDisk: samples(), failures: [] };
+  const failed = new Set<Tool>(); // a tool whose build failed is not run again at this count
+  const attempt = async (tool: Tool, what: string, fn: () => Promise<void>) => {
+    if (failed.has(tool)) return;
+    try {
+      await fn();
+    } catch (e) {
+      failed.add(tool);
+      r.failures.push(`${tool}, ${what}, ${count} articles: ${(e as Error).message}`);
+      log(`  ${tool} ${what} FAILED: ${(e as Error).message}`);
+    }
+  };
+
+  for (let round = 1; round <= ROUNDS; round++) {
+    const order = round % 2 === 1 ? tools : [...tools].reverse();
+    const outs = Object.fromEntries(tools.map((tool) => [tool, join(dir, `out-${tool}`)])) as Record<Tool, string>;
+    for (const tool of order) {
+      await attempt(tool, "clean build", async () => {
+        await rm(outs[tool], { recursive: true, force: true });
+        const m = await measure(buildCommand(tool, p, outs[tool]), REPO);
+        r.cleanMs[tool].push(m.ms);
+        r.cleanKiB[tool].push(m.maxRssKiB);
+        log(`  round ${round}: ${tool} clean build ${m.ms.toFixed(0)} ms, ${(m.maxRssKiB / 1024).toFixed(0)} MiB`);
+      });
+    }
+    await editArticle(p, count - 1, nextMarker("build"));
+    for (const tool of order) {
+      await attempt(tool, "build after one edit", async () => {
+        const m = await measure(buildCommand(tool, p, outs[tool]), REPO);
+        r.editMs[tool].push(m.ms);
+        r.editKiB[tool].push(m.maxRssKiB);
+        log(`  round ${round}: ${tool} build after one edit ${m.ms.toFixed(0)} ms, ${(m.maxRssKiB / 1024).toFixed(0)} MiB`);
+      });
+    }
+    for (const tool of tools) await rm(outs[tool], { recursive: true, force: true });
+  }
+
+  failed.clear(); // watch mode is its own code path: try it even if a build failed
+  for (const tool of tools) {
+    await attempt(tool, "watch mode", async () => {
+      const w = tool === "seedfeed" ? await seedfeedWatch(p, dir) : await hugoWatch(p, dir);
+      r.served[tool] = w.served;
+      r.onDisk[tool] = w.onDisk;
+    });
+  }
+  await rm(dir, { recursive: true, force: true });
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Report
+
+function median(xs: readonly number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 === 1 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const int = (n: number) => Math.round(n).toLocaleString("en-US");
+const ms = (n: number | undefined) => (n === undefined ? "–" : `${int(n)} ms`);
+const mib = (kib: number | undefined) => (kib === undefined ? "–" : `${int(kib / 1024)} MiB`);
+const ratio = (a: number | undefined, b: number | undefined) => (a === undefined || b === undefined || b === 0 ? "–" : (a / b).toFixed(a / b < 0.1 ? 3 : 2));
+
+/** A failure's first line, and the first error line of the output it quotes. */
+function briefly(failure: string): string {
+  const [first, ...rest] = failure.split("\n");
+  const error = rest.find((l) => /error/i.test(l));
+  return error ? `${first} ${error.trim()}` : first!;
+}
+
+function report(results: CountResult[], started: number): string {
+  const cpu = cpus()[0]?.model.trim() ?? "unknown CPU";
+  const lines = [
+    `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ` +
+      `${HUGO ? HUGO.replace(/ BuildDate=\S+/, "") : "Hugo: not on PATH (install Debian's hugo package to compare; Hugo columns are empty)"}.`,
+    `${ROUNDS} round${ROUNDS === 1 ? "" : "s"} per count, seedfeed and Hugo interleaved; medians (watch mode: ${2 * ROUNDS} edits). ` +
+      `Hugo: rssLimit 50, paginate 50, one page per article, ${values["hugo-tags"] ? "tag taxonomy pages on" : "no taxonomy pages"}. ` +
+      `Run took ${((performance.now() - started) / 60_000).toFixed(1)} min.`,
+    "",
+    "| articles | case | seedfeed | Hugo | seedfeed ÷ Hugo |",
+    "| ---: | --- | ---: | ---: | ---: |",
+  ];
+  for (const r of results) {
+    const n = int(r.count);
+    const m = (s: Samples) => ({ sf: median(s.seedfeed), hugo: median(s.hugo) });
+    const clean = m(r.cleanMs);
+    const cleanMem = m(r.cleanKiB);
+    const edit = m(r.editMs);
+    const editMem = m(r.editKiB);
+    const served = m(r.served);
+    const onDisk = m(r.onDisk);
+    const ofClean = edit.sf !== undefined && clean.sf !== undefined ? ` (${ratio(edit.sf, clean.sf)} of clean; goal < 0.1)` : "";
+    lines.push(
+      `| ${n} | clean build, wall time | ${ms(clean.sf)} | ${ms(clean.hugo)} | ${ratio(clean.sf, clean.hugo)} |`,
+      `| ${n} | clean build, peak memory | ${mib(cleanMem.sf)} | ${mib(cleanMem.hugo)} | ${ratio(cleanMem.sf, cleanMem.hugo)} |`,
+      `| ${n} | \`build\` after one edit, built folder present (seedfeed: warm cache) | ${ms(edit.sf)}${ofClean} | ${ms(edit.hugo)} | ${ratio(edit.sf, edit.hugo)} |`,
+      `| ${n} | same, peak memory | ${mib(editMem.sf)} | ${mib(editMem.hugo)} | ${ratio(editMem.sf, editMem.hugo)} |`,
+      `| ${n} | watch mode: one edit until the new feed is served (seedfeed goal < 300 ms) | ${ms(served.sf)} | ${ms(served.hugo)} | ${ratio(served.sf, served.hugo)} |`,
+      `| ${n} | watch mode: one edit until the feed file on disk has it | ${ms(onDisk.sf)} | ${ms(onDisk.hugo)} | ${ratio(onDisk.sf, onDisk.hugo)} |`,
+    );
+  }
+  lines.push(
+    "",
+    "Wall time and peak memory of a build are those of its process (python3: `subprocess.run`, then `getrusage(RUSAGE_CHILDREN).ru_maxrss`), " +
+      "startup included. seedfeed: `node --import tsx src/cli.ts build --quiet`; it also writes Atom, JSON Feed and brotli/gzip copies, Hugo writes RSS only. " +
+      "Hugo: `hugo --quiet`. Watch mode: seedfeed's watcher and server in the bench process (ETag of `rss.xml` changes; `dist/rss.xml` holds the edit), " +
+      "`hugo server --renderToDisk --disableFastRender` (`index.xml` served and on disk holds the edit); both include file-watch latency and debounce.",
+  );
+  const failures = results.flatMap((r) => r.failures);
+  if (failures.length > 0) lines.push("", "Failures (their cells are empty):", ...failures.map((f) => `- ${briefly(f)}`));
+  return lines.join("\n");
+}
+
+// ---------------------------------------------------------------------------------------------------------
+
+const started = performance.now();
+log(HUGO ? `Hugo: ${HUGO}` : "Hugo: not on PATH; running seedfeed only (install Debian's hugo package to compare).");
+const work = await mkdtemp(join(tmpdir(), "seedfeed-bench-"));
+process.once("SIGINT", () => {
+  rmSync(work, { recursive: true, force: true });
+  process.exit(130);
+});
+try {
+  await mkdir(work, { recursive: true });
+  const results: CountResult[] = [];
+  for (const count of COUNTS) results.push(await benchCount(count, work));
+  console.log(`\n${report(results, started)}`);
+  if (results.some((r) => r.failures.length > 0)) process.exitCode = 1;
 } finally {
   await rm(work, { recursive: true, force: true });
 }
