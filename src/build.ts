@@ -1,14 +1,15 @@
-// The build pipeline: seeds → articles → rendered files → output set → dist/.
+// The build pipeline: seeds → article metadata → site plan → output files → dist/.
 
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
-import { loadSeeds } from "./content/load.ts";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { codeVersion } from "./code-version.ts";
+import { readArticle, scanSeeds, seedVersion, type SeedIndex, type SeedRecord } from "./content/load.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
-import { MANIFEST_PATH, parseManifest, serializeManifest, type ManifestEntry, type ManifestVariant } from "./output/manifest.ts";
-import { makeOutputSet, sha256, type PreviousBuild } from "./output/output-set.ts";
-import { recoverInterruptedSwap, writeDist } from "./output/write-dist.ts";
-import { renderSite } from "./render/site.ts";
-import type { Diagnostic, Encoded, OutputFile, ProgressReport, SiteConfig } from "./types.ts";
+import { MANIFEST_PATH, previousEntries, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
+import { produceOutputs, sha256 } from "./output/output-set.ts";
+import { recoverInterruptedSwap, Staging } from "./output/write-dist.ts";
+import { planSite } from "./render/site.ts";
+import type { Diagnostic, ProgressReport, SiteConfig } from "./types.ts";
 
 export interface BuildOptions {
   seedsDir: string;
@@ -22,65 +23,86 @@ export interface BuildOptions {
 
 export interface BuildResult {
   articles: number;
-  files: OutputFile[];
+  /** Every file of the build, as its manifest describes it (empty when nothing was written). */
+  files: ManifestEntry[];
   diagnostics: Diagnostic[];
   /** False when an invalid seed stopped the build: dist/ was not touched. */
   written: boolean;
-  /** Output paths whose bytes differ from the previous dist/ (all of them on a first build). */
+  /** Output paths whose bytes differ from the previous dist/, or that are gone (all of them on a first build). */
   changed: string[];
 }
 
-/** The manifest of the last good build, by path; empty when there is none or it cannot be read. */
-async function readPreviousManifest(outDir: string): Promise<Map<string, ManifestEntry>> {
+/** The config and seedfeed's code, in one key: a change of either makes every output new. */
+export function siteKeyOf(config: SiteConfig): string {
+  return sha256(`${codeVersion()}\n${JSON.stringify(config)}`).slice(0, 32);
+}
+
+/**
+ * The seed index of the last build lives beside dist/ (not in it: dist/ is published). Losing it only
+ * costs time: every seed is read again.
+ */
+export function seedIndexFile(outDir: string): string {
+  const out = resolve(outDir);
+  return join(dirname(out), `.${basename(out)}-cache`, "seeds.json");
+}
+
+interface SeedIndexFile {
+  version: string;
+  seedsDir: string;
+  records: [string, SeedRecord][];
+}
+
+async function readSeedIndex(file: string, seedsDir: string): Promise<SeedIndex> {
   try {
-    const m = parseManifest(await readFile(join(outDir, MANIFEST_PATH), "utf8"));
-    return new Map(m.files.map((f) => [f.path, f]));
+    const data = JSON.parse(await readFile(file, "utf8")) as SeedIndexFile;
+    if (data.version !== codeVersion() || data.seedsDir !== resolve(seedsDir)) return new Map();
+    return new Map(data.records);
   } catch {
     return new Map();
   }
 }
 
-/**
- * The previous dist/ as a cache: an unchanged file's compressed variants are read back (and checked
- * against their recorded sha-256) instead of compressed again. Deleting dist/ only costs time.
- */
-export async function previousFromDist(outDir: string): Promise<PreviousBuild> {
-  const entries = await readPreviousManifest(outDir);
-  const readVariant = async (v: ManifestVariant | undefined): Promise<Encoded | undefined> => {
-    if (!v) return undefined;
-    const bytes = await readFile(join(outDir, v.path));
-    if (bytes.length !== v.size || sha256(bytes) !== v.sha256) throw new Error(`${v.path} changed since it was built`);
-    return { bytes, sha256: v.sha256 };
-  };
-  return {
-    entry: (path) => entries.get(path),
-    reuse: async (path, sha) => {
-      const e = entries.get(path);
-      if (!e || e.sha256 !== sha) return undefined;
-      try {
-        const [br, gzip] = await Promise.all([readVariant(e.br), readVariant(e.gzip)]);
-        return { ...(br ? { br } : {}), ...(gzip ? { gzip } : {}) };
-      } catch {
-        return undefined; // a damaged cache is recompressed, never trusted
-      }
-    },
-  };
+async function writeSeedIndex(file: string, seedsDir: string, index: SeedIndex): Promise<void> {
+  const data: SeedIndexFile = { version: codeVersion(), seedsDir: resolve(seedsDir), records: [...index] };
+  await mkdir(dirname(file), { recursive: true });
+  await writeFile(`${file}.tmp`, JSON.stringify(data));
+  await rename(`${file}.tmp`, file);
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
-  // First, before dist/ is read as the previous build (or left alone by a failing one): a swap that
-  // was cut between its two renames left the last good dist/ beside it; put it back.
-  await recoverInterruptedSwap(options.outDir);
-  const { articles, diagnostics } = await loadSeeds(options.seedsDir);
-  const hasErrors = diagnostics.some((d) => d.severity === "error");
-  if (hasErrors && !options.keepGoing) return { articles: articles.length, files: [], diagnostics, written: false, changed: [] };
-  const rendered = renderSite(articles, options.config);
-  const previous = await previousFromDist(options.outDir);
-  const files = await makeOutputSet(rendered, options.config, previous);
-  const changed = files.filter((f) => previous.entry(f.path)?.sha256 !== f.sha256).map((f) => f.path);
-  await writeDist(options.outDir, files, [
-    { path: MANIFEST_PATH, bytes: serializeManifest(files) },
-    { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(files) },
-  ]);
-  return { articles: articles.length, files, diagnostics, written: true, changed };
+  const { seedsDir, outDir, config } = options;
+  // First, before dist/ is read as the previous build (or left alone by a failing one): a build that
+  // was killed mid-swap left the last good dist/ beside it; put it back.
+  recoverInterruptedSwap(outDir);
+  const indexFile = seedIndexFile(outDir);
+  const index = await readSeedIndex(indexFile, seedsDir);
+  const scan = await scanSeeds(seedsDir, index, { progress: options.progress });
+  await writeSeedIndex(indexFile, seedsDir, index);
+  const hasErrors = scan.diagnostics.some((d) => d.severity === "error");
+  const result = { articles: scan.metas.length, diagnostics: scan.diagnostics };
+  if (hasErrors && !options.keepGoing) return { ...result, files: [], written: false, changed: [] };
+
+  const staging = Staging.open(outDir);
+  try {
+    const previous = previousEntries(await readFile(join(outDir, MANIFEST_PATH), "utf8").catch(() => undefined));
+    const plan = planSite(scan.metas, config, (m) => seedVersion(index, m));
+    const produced = await produceOutputs(plan, {
+      config,
+      siteKey: siteKeyOf(config),
+      previous,
+      readBody: (m) => readArticle(seedsDir, index, m),
+      stage: (f) => staging.write(f),
+      progress: options.progress,
+    });
+    staging.commit(produced.entries, previous, [
+      { path: MANIFEST_PATH, bytes: serializeManifest(produced.entries) },
+      { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(produced.entries) },
+    ]);
+    const present = new Set(produced.entries.map((e) => e.path));
+    const gone = [...previous.keys()].filter((p) => !present.has(p));
+    return { ...result, files: produced.entries, written: true, changed: [...produced.changed, ...gone].sort() };
+  } catch (e) {
+    staging.abort();
+    throw e;
+  }
 }

@@ -11,7 +11,7 @@ import { pingHub } from "./dev/websub.ts";
 import { terminalProgress } from "./progress.ts";
 import { FEED_PATHS, absoluteUrl } from "./render/urls.ts";
 import type { ServedSite } from "./server/from-manifest.ts";
-import type { OutputFile, SiteConfig } from "./types.ts";
+import type { SiteConfig } from "./types.ts";
 import { PortInUseError, startServer, type RunningServer, type ServeOptions } from "./server/serve.ts";
 
 export const EXIT = { ok: 0, invalidSeeds: 1, usage: 2, failure: 3, portInUse: 4 } as const;
@@ -113,7 +113,7 @@ async function runBuild(args: string[]): Promise<number> {
     return EXIT.invalidSeeds;
   }
   if (values.ping) await pingChangedFeeds(config, result.files, result.changed, (line) => process.stderr.write(`${line}\n`));
-  const bytes = result.files.reduce((n, f) => n + f.bytes.length, 0);
+  const bytes = result.files.reduce((n, f) => n + f.size, 0);
   process.stdout.write(
     `built ${result.articles} article${result.articles === 1 ? "" : "s"} into ${values.out}/: ${result.files.length} files, ${(bytes / 1024).toFixed(0)} KiB` +
       `${errors ? `, ${errors} invalid seed${errors === 1 ? "" : "s"} skipped` : ""} in ${seconds} s\n`,
@@ -185,13 +185,14 @@ async function runServe(args: string[]): Promise<number> {
 }
 
 /** WebSub: one publish ping per feed whose bytes changed, and none for the others. */
-function pingChangedFeeds(config: SiteConfig, files: readonly OutputFile[], changed: readonly string[], log: (line: string) => void): Promise<unknown> {
+/** The feeds readers subscribe to carry the hub's Link header; archive pages do not, and are never pinged. */
+function pingChangedFeeds(config: SiteConfig, files: readonly { path: string; link?: string }[], changed: readonly string[], log: (line: string) => void): Promise<unknown> {
   if (!config.hub) {
     log("--ping: no \"hub\" in the config, nothing to ping");
     return Promise.resolve();
   }
   const changedSet = new Set(changed);
-  const feeds = files.filter((f) => f.kind === "feed" && changedSet.has(f.path)).map((f) => absoluteUrl(config, f.path));
+  const feeds = files.filter((f) => f.link !== undefined && changedSet.has(f.path)).map((f) => absoluteUrl(config, f.path));
   return feeds.length > 0 ? pingHub(config.hub, feeds, { log }) : Promise.resolve();
 }
 

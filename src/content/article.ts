@@ -1,7 +1,7 @@
-import type { Article, Diagnostic } from "../types.ts";
+import type { ArticleMeta, Diagnostic } from "../types.ts";
 
 /** Newest first; ties broken by id so the order is total and the same on every machine. */
-export function newestFirst(a: Article, b: Article): number {
+export function newestFirst(a: ArticleMeta, b: ArticleMeta): number {
   if (a.published !== b.published) return a.published < b.published ? 1 : -1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -1,10 +1,9 @@
 // seeds/ → Article[] + Diagnostic[]. Reads files; never throws for bad input.
 
 import { createHash } from "node:crypto";
-import { readdir, readFile, stat } from "node:fs/promises";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
-import { mapLimit } from "../concurrency.ts";
-import type { Article, Diagnostic } from "../types.ts";
+import type { Article, ArticleMeta, Diagnostic, ProgressReport } from "../types.ts";
 import { byFileAndLine, newestFirst } from "./article.ts";
 import { parseSeedMarkdown } from "./seed-markdown.ts";
 import { parseSeedText, type ParseResult } from "./seed-text.ts";
@@ -12,29 +11,41 @@ import { decodeUtf8, hasXmlInvalidChars, removeXmlInvalidChars, splitLines } fro
 
 /** Larger than any article (the shipped seed is 2.6 KB); keeps a stray binary or log file out of the feeds. */
 export const MAX_SEED_BYTES = 1024 * 1024;
-const READ_CONCURRENCY = 32;
 
 export interface LoadResult {
+  /** Newest first. */
   articles: Article[];
   diagnostics: Diagnostic[];
-  /** Seeds new or with changed bytes since the cache was filled (all seeds without a cache). */
-  changed: string[];
-  /** Seeds in the cache that are gone. */
-  removed: string[];
 }
 
 /**
- * What watch mode remembers of each seed between rebuilds. The stat stamp is only a hint that lets an
- * untouched file skip its read; bytes are what decide, and they never reach the output.
+ * What the build remembers of one seed between builds (in memory in watch mode, in a cache file for
+ * `build`). The stat stamp is only a hint that lets an untouched file skip its read; the sha-256 of
+ * its bytes is what decides. A seed is data: nothing here is ever executed.
  */
-export interface SeedCacheEntry {
+export interface SeedRecord {
   stamp: string;
   sha256: string;
-  result: ParseResult;
-  /** The last version of this seed that parsed; served while the seed is invalid. */
-  lastGood?: Article;
+  /** The article without its body, when the seed parsed. */
+  meta?: ArticleMeta;
+  diagnostics: Diagnostic[];
+  /**
+   * Watch mode: the last version that parsed, served while the seed is invalid. Its body is not kept
+   * (that would hold every seed in memory): the files that show it keep their bytes until it is fixed.
+   */
+  lastGood?: { meta: ArticleMeta; sha256: string };
 }
-export type SeedCache = Map<string, SeedCacheEntry>;
+export type SeedIndex = Map<string, SeedRecord>;
+
+export interface ScanResult {
+  /** Newest first, duplicates removed. Bodies are read again, one page at a time, by `readArticle`. */
+  metas: ArticleMeta[];
+  diagnostics: Diagnostic[];
+  /** Seeds new or with changed bytes since the index was filled (all seeds with an empty index). */
+  changed: string[];
+  /** Seeds in the index that are gone. */
+  removed: string[];
+}
 
 type SeedFormat = "text" | "markdown";
 
@@ -69,8 +80,8 @@ export function parseSeedBytes(source: string, bytes: Uint8Array): ParseResult {
 }
 
 /** Seed files under `dir`, relative, with forward slashes, in code-point order. Dotfiles are skipped. */
-async function listSeedFiles(dir: string): Promise<{ seeds: string[]; ignored: string[] }> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+function listSeedFiles(dir: string): { seeds: string[]; ignored: string[] } {
+  const entries = readdirSync(dir, { recursive: true, withFileTypes: true });
   const seeds: string[] = [];
   const ignored: string[] = [];
   for (const e of entries) {
@@ -78,91 +89,183 @@ async function listSeedFiles(dir: string): Promise<{ seeds: string[]; ignored: s
     if (!e.isFile() && !e.isSymbolicLink()) continue;
     // relative(), not slicing off dir.length: "seeds/", "./seeds" and "seeds" must all give the same names.
     const rel = relative(dir, join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split("\\").join("/");
-    if (rel.split("/").some((part) => part.startsWith(".")) || rel.endsWith("~")) continue;
+    if (!isSeedCandidate(rel)) continue;
     (seedFormatOf(rel) ? seeds : ignored).push(rel);
   }
-  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-  return { seeds: seeds.sort(order), ignored: ignored.sort(order) };
+  return { seeds: seeds.sort(byCodePoint), ignored: ignored.sort(byCodePoint) };
+}
+
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** Hidden files and folders and editor backups are never seeds, nor worth a warning. */
+export function isSeedCandidate(rel: string): boolean {
+  return !rel.split("/").some((part) => part.startsWith(".")) && !rel.endsWith("~");
+}
+
+function sha256Hex(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+function metaOf(a: Article): ArticleMeta {
+  const { contentHtml: _, ...meta } = a;
+  return meta;
 }
 
 /**
- * Reads and parses every seed in `dir`. All problems are collected; none stops the others.
- * With a `cache` (watch mode), unchanged seeds are not re-read or re-parsed, keep their Article objects,
- * and a seed that turns invalid keeps its last good version (with a warning) until it is fixed.
+ * Brings one seed's record up to date. Synchronous on purpose: on this kind of disk a read through
+ * the thread pool costs several times a synchronous one, and the scan yields between batches.
+ * `keep` receives the whole article when the seed was parsed.
  */
-export async function loadSeeds(dir: string, cache?: SeedCache): Promise<LoadResult> {
-  let listing: Awaited<ReturnType<typeof listSeedFiles>>;
+function refreshRecord(dir: string, source: string, index: SeedIndex, keep?: (a: Article) => void): "same" | "changed" {
+  const path = join(dir, source);
+  const cached = index.get(source);
+  let stamp = "";
+  let sha = "";
+  let result: ParseResult;
   try {
-    listing = await listSeedFiles(dir);
+    const st = statSync(path);
+    stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+    if (cached && cached.stamp === stamp && !keep) return "same";
+    if (st.size > MAX_SEED_BYTES) {
+      result = tooLarge(source, st.size); // without reading it
+    } else {
+      const bytes = readFileSync(path);
+      sha = sha256Hex(bytes);
+      if (cached && cached.sha256 === sha && !keep) {
+        cached.stamp = stamp;
+        return "same";
+      }
+      result = parseSeedBytes(source, bytes);
+    }
   } catch (e) {
-    return { articles: [], diagnostics: [{ severity: "error", file: dir, message: `cannot read the seeds folder: ${(e as Error).message}` }], changed: [], removed: [] };
+    result = seedError(source, `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (result.article) keep?.(result.article);
+  const lastGood = result.article ? undefined : cached?.meta ? { meta: cached.meta, sha256: cached.sha256 } : cached?.lastGood;
+  const same = cached !== undefined && cached.sha256 === sha && sha !== "";
+  index.set(source, {
+    stamp,
+    sha256: sha,
+    ...(result.article ? { meta: metaOf(result.article) } : {}),
+    diagnostics: result.diagnostics,
+    ...(lastGood ? { lastGood } : {}),
+  });
+  return same ? "same" : "changed";
+}
+
+/** Seeds are read in batches; between them the event loop runs (watch mode serves while it scans). */
+const SCAN_BATCH = 256;
+
+export interface ScanOptions {
+  /**
+   * Watch mode: the seeds the file watcher named. Only these are looked at, without listing the folder.
+   * Absent: every seed is listed and statted.
+   */
+  only?: readonly string[];
+  /** Watch mode: an invalid seed keeps its last good version, with a warning, until it is fixed. */
+  keepLastGood?: boolean;
+  /** Receives each parsed article whole (loadSeeds keeps them; the build keeps none). */
+  keep?: (a: Article) => void;
+  progress?: ProgressReport;
+}
+
+/**
+ * Scans `dir` and updates `index` (an empty Map for a first or clean scan). All problems are collected;
+ * none stops the others. Never throws for bad input.
+ */
+export async function scanSeeds(dir: string, index: SeedIndex, options: ScanOptions = {}): Promise<ScanResult> {
+  let sources: readonly string[];
+  let ignored: string[] = [];
+  const removed: string[] = [];
+  if (options.only) {
+    sources = [...new Set(options.only)].filter((s) => isSeedCandidate(s) && seedFormatOf(s)).sort(byCodePoint);
+  } else {
+    try {
+      ({ seeds: sources, ignored } = listSeedFiles(dir));
+    } catch (e) {
+      return { metas: [], diagnostics: [{ severity: "error", file: dir, message: `cannot read the seeds folder: ${(e as Error).message}` }], changed: [], removed: [] };
+    }
+    const present = new Set(sources);
+    for (const k of index.keys()) if (!present.has(k)) removed.push(k);
   }
   const changed: string[] = [];
-  const diagnostics: Diagnostic[] = listing.ignored.map((file) => ({
-    severity: "warning" as const, file, message: "ignored: a seed is a .txt or .md file",
-  }));
-  const results = await mapLimit(listing.seeds, READ_CONCURRENCY, async (source): Promise<ParseResult> => {
-    const path = join(dir, source);
-    const cached = cache?.get(source);
-    let result: ParseResult;
-    let stamp = "";
-    let sha = "";
-    try {
-      const st = await stat(path);
-      stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
-      if (cached && cached.stamp === stamp) return withLastGood(cached);
-      if (st.size > MAX_SEED_BYTES) {
-        result = tooLarge(source, st.size); // without reading it
-      } else {
-        const bytes = await readFile(path);
-        sha = createHash("sha256").update(bytes).digest("hex");
-        if (cached && cached.sha256 === sha) {
-          cached.stamp = stamp;
-          return withLastGood(cached);
-        }
-        result = parseSeedBytes(source, bytes);
-      }
-    } catch (e) {
-      result = seedError(source, `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  for (let i = 0; i < sources.length; i++) {
+    const source = sources[i]!;
+    if (options.only && !existsSync(join(dir, source))) {
+      if (index.has(source)) removed.push(source);
+    } else if (refreshRecord(dir, source, index, options.keep) === "changed") {
+      changed.push(source);
     }
-    changed.push(source);
-    if (!cache) return result;
-    const entry: SeedCacheEntry = { stamp, sha256: sha, result, ...(result.article ?? cached?.lastGood ? { lastGood: result.article ?? cached?.lastGood } : {}) };
-    cache.set(source, entry);
-    return withLastGood(entry);
-  });
-  const present = new Set(listing.seeds);
-  const removed = cache ? [...cache.keys()].filter((k) => !present.has(k)).sort() : [];
-  for (const k of removed) cache!.delete(k);
-  const parsed: Article[] = [];
-  for (const r of results) {
-    diagnostics.push(...r.diagnostics);
-    if (r.article) parsed.push(r.article);
+    if (i % SCAN_BATCH === SCAN_BATCH - 1) {
+      options.progress?.("reading seeds", i + 1, sources.length);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+  removed.sort(byCodePoint);
+  for (const k of removed) index.delete(k);
+  const diagnostics: Diagnostic[] = ignored.map((file) => ({ severity: "warning" as const, file, message: "ignored: a seed is a .txt or .md file" }));
+  const parsed: ArticleMeta[] = [];
+  for (const record of index.values()) {
+    diagnostics.push(...record.diagnostics);
+    const meta = record.meta ?? (options.keepLastGood ? record.lastGood?.meta : undefined);
+    if (meta) parsed.push(meta);
+    if (!record.meta && record.lastGood && options.keepLastGood) {
+      diagnostics.push({ severity: "warning", file: record.lastGood.meta.source, message: "the last good version stays in the feeds until this seed is fixed" });
+    }
   }
   return {
-    articles: withoutDuplicateIds(parsed, diagnostics).sort(newestFirst),
+    metas: withoutDuplicateIds(parsed, diagnostics).sort(newestFirst),
     diagnostics: diagnostics.sort(byFileAndLine),
-    changed: changed.sort(),
+    changed: changed.sort(byCodePoint),
     removed,
   };
 }
 
-/** A cached result; an invalid seed with a last good version yields that version, and says so. */
-function withLastGood(entry: SeedCacheEntry): ParseResult {
-  const { result, lastGood } = entry;
-  if (result.article || !lastGood) return result;
-  const file = lastGood.source;
-  return {
-    article: lastGood,
-    diagnostics: [...result.diagnostics, { severity: "warning", file, message: "the last good version stays in the feeds until this seed is fixed" }],
-  };
+/** Reads and parses every seed in `dir`, bodies included: for small sites and for tests. */
+export async function loadSeeds(dir: string): Promise<LoadResult> {
+  const bodies = new Map<string, Article>();
+  const { metas, diagnostics } = await scanSeeds(dir, new Map(), { keep: (a) => bodies.set(a.source, a) });
+  return { articles: metas.map((m) => bodies.get(m.source)!), diagnostics };
+}
+
+/** Thrown when a seed's bytes differ from what the scan saw: the build stops and leaves dist/ alone. */
+export class SeedChangedError extends Error {}
+
+/** The version of a scanned article that the outputs show: the sha-256 of its seed (or of its last good version). */
+export function seedVersion(index: SeedIndex, meta: ArticleMeta): string {
+  const record = index.get(meta.source)!;
+  return record.meta ? record.sha256 : record.lastGood!.sha256;
+}
+
+/** The whole article for a scanned seed: its bytes read again and checked against the index. */
+export function readArticle(dir: string, index: SeedIndex, meta: ArticleMeta): Article {
+  const record = index.get(meta.source);
+  if (record && !record.meta && record.lastGood) {
+    throw new SeedChangedError(`${meta.source} is invalid: its last good version stays served, but pages that show it are rendered again only once it is fixed`);
+  }
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(join(dir, meta.source));
+  } catch (e) {
+    throw new SeedChangedError(`${meta.source} vanished during the build (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); build again`);
+  }
+  if (!record || sha256Hex(bytes) !== record.sha256) throw new SeedChangedError(`${meta.source} changed during the build; build again`);
+  const article = parseSeedBytes(meta.source, bytes).article;
+  if (!article) throw new SeedChangedError(`${meta.source} no longer parses; build again`);
+  return article;
 }
 
 /** Two seeds with one identity are both errors: neither can be chosen without guessing. */
-function withoutDuplicateIds(articles: Article[], diagnostics: Diagnostic[]): Article[] {
-  const byId = new Map<string, Article[]>();
-  for (const a of articles) byId.set(a.id, [...(byId.get(a.id) ?? []), a]);
-  const kept: Article[] = [];
+function withoutDuplicateIds(articles: ArticleMeta[], diagnostics: Diagnostic[]): ArticleMeta[] {
+  const byId = new Map<string, ArticleMeta[]>();
+  for (const a of articles) {
+    const group = byId.get(a.id);
+    if (group) group.push(a);
+    else byId.set(a.id, [a]);
+  }
+  const kept: ArticleMeta[] = [];
   for (const [id, group] of byId) {
     if (group.length === 1) { kept.push(group[0]!); continue; }
     for (const a of group) {

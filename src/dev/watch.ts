@@ -1,20 +1,21 @@
-// Watch mode: file-system events → one debounced rebuild → a new site swapped into the server in one
-// step → dist/ rewritten atomically in the background → WebSub pings for the feeds that changed.
+// Watch mode: file-system events → one debounced rebuild of what changed → new files moved into dist/
+// → the server swapped to the new manifest in the same step → WebSub pings for the feeds that changed.
 
-import { watch, type FSWatcher } from "node:fs";
-import { basename, dirname, resolve } from "node:path";
-import { previousFromDist } from "../build.ts";
+import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
+import { readFile } from "node:fs/promises";
+import { basename, dirname, join, resolve, sep } from "node:path";
+import { siteKeyOf } from "../build.ts";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../config.ts";
 import { formatDiagnostic } from "../content/article.ts";
-import { loadSeeds, type SeedCache } from "../content/load.ts";
+import { readArticle, scanSeeds, seedVersion, seedFormatOf, type SeedIndex } from "../content/load.ts";
 import { WATCH_COMPRESSION_LEVELS } from "../output/compress.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "../output/headers-file.ts";
-import { MANIFEST_PATH, serializeManifest } from "../output/manifest.ts";
-import { makeOutputSet, previousFromMemory, type PreviousBuild } from "../output/output-set.ts";
-import { writeDist } from "../output/write-dist.ts";
-import { renderSite } from "../render/site.ts";
-import { servedSiteFromOutput, type ServedSite } from "../server/from-manifest.ts";
-import type { Article, OutputFile, SiteConfig } from "../types.ts";
+import { MANIFEST_PATH, previousEntries, serializeManifest, type ManifestEntry } from "../output/manifest.ts";
+import { produceOutputs } from "../output/output-set.ts";
+import { Staging } from "../output/write-dist.ts";
+import { planSite } from "../render/site.ts";
+import { servedSite, type ServedSite } from "../server/from-manifest.ts";
+import type { SiteConfig } from "../types.ts";
 
 /** Long enough to fold an editor's save or a `git checkout` into one rebuild, short enough to feel instant. */
 export const DEBOUNCE_MS = 60;
@@ -24,7 +25,7 @@ export interface RebuildReport {
   removed: string[];
   /** Output paths whose bytes changed (or appeared or vanished). */
   changedOutputs: string[];
-  files: OutputFile[];
+  files: ManifestEntry[];
   site: ServedSite;
   config: SiteConfig;
   ms: number;
@@ -35,7 +36,7 @@ export interface WatchOptions {
   outDir: string;
   configFile?: string;
   overrides: Record<string, unknown>;
-  /** Called with each new site, before dist/ is written: the server swaps to it. */
+  /** Called with each new site, right after its files are in dist/: the server swaps to it. */
   onSite(site: ServedSite): void;
   /** Called after each rebuild (e.g. to ping a hub). */
   onRebuild?(report: RebuildReport): void;
@@ -45,71 +46,83 @@ export interface WatchOptions {
 export interface Watcher {
   /** Rebuilds now (tests and the first build use it); resolves when the new site is live. */
   rebuild(): Promise<RebuildReport>;
-  /** Resolves when every queued dist/ write is done. */
+  /** Resolves when no rebuild is running or queued. */
   flushed(): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startWatcher(options: WatchOptions): Promise<Watcher> {
-  const seedCache: SeedCache = new Map();
-  let config = await loadConfig(options.configFile, options.overrides);
-  let configKey = JSON.stringify(config);
-  let pageMemo = new WeakMap<Article, string>();
-  // The dist/ watch mode starts from: the first rebuild reuses it and reports only what differs from it.
-  const startDist = await previousFromDist(options.outDir);
-  let previous: PreviousBuild = startDist;
-  let previousFiles = new Map<string, string>();
+/**
+ * The seeds to look at again for the names the file watcher reported, or "all". A name that is not a
+ * seed is an editor's temporary file, unless it is (or was) a folder of seeds: then everything is scanned.
+ */
+function seedsToRescan(seedsDir: string, names: ReadonlySet<string>, index: SeedIndex): string[] | "all" {
+  const seeds: string[] = [];
+  for (const name of names) {
+    if (seedFormatOf(name)) {
+      seeds.push(name);
+      continue;
+    }
+    const path = join(seedsDir, name);
+    if (existsSync(path) ? statSync(path).isDirectory() : [...index.keys()].some((k) => k.startsWith(`${name}/`))) return "all";
+  }
+  return seeds;
+}
 
-  // dist/ writes run one at a time; a newer build replaces one still waiting.
-  let writing: Promise<void> = Promise.resolve();
-  let pendingWrite: OutputFile[] | undefined;
-  const queueWrite = (files: OutputFile[]) => {
-    const idle = pendingWrite === undefined;
-    pendingWrite = files;
-    if (!idle) return;
-    writing = writing.then(async () => {
-      const next = pendingWrite!;
-      pendingWrite = undefined;
-      try {
-        await writeDist(options.outDir, next, [
-          { path: MANIFEST_PATH, bytes: serializeManifest(next) },
-          { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(next) },
-        ]);
-      } catch (e) {
-        options.log(`writing ${options.outDir}/ failed (the server keeps serving the new build): ${(e as Error).message}`);
-      }
-    });
-  };
+export async function startWatcher(options: WatchOptions): Promise<Watcher> {
+  const index: SeedIndex = new Map();
+  let config = await loadConfig(options.configFile, options.overrides);
+  // dist/ as it is when watch mode starts: unchanged files are not rendered again, only reported as such.
+  let previous = previousEntries(await readFile(join(options.outDir, MANIFEST_PATH), "utf8").catch(() => undefined));
+  let pending: Set<string> | "all" = "all";
 
   const reloadConfig = async () => {
     try {
       config = await loadConfig(options.configFile, options.overrides);
     } catch (e) {
       options.log(`${(e as Error).message}\nkeeping the last good config`);
-      return;
-    }
-    const key = JSON.stringify(config);
-    if (key !== configKey) {
-      configKey = key;
-      pageMemo = new WeakMap(); // every page shows the config
     }
   };
 
   const rebuildOnce = async (): Promise<RebuildReport> => {
     const started = performance.now();
     await reloadConfig();
-    const loaded = await loadSeeds(options.seedsDir, seedCache);
-    for (const d of loaded.diagnostics) options.log(formatDiagnostic(d));
-    const rendered = renderSite(loaded.articles, config, pageMemo);
-    const files = await makeOutputSet(rendered, config, previous, WATCH_COMPRESSION_LEVELS);
-    const shas = new Map(files.map((f) => [f.path, f.sha256]));
-    const changedOutputs = [...new Set([...shas.keys(), ...previousFiles.keys()])].filter((p) => shas.get(p) !== (previousFiles.get(p) ?? startDist.entry(p)?.sha256)).sort();
-    const site = servedSiteFromOutput(files);
+    const names = pending;
+    pending = new Set();
+    const only = names === "all" ? "all" : seedsToRescan(options.seedsDir, names, index);
+    const scan = await scanSeeds(options.seedsDir, index, { keepLastGood: true, ...(only === "all" ? {} : { only }) });
+    for (const d of scan.diagnostics) options.log(formatDiagnostic(d));
+    const plan = planSite(scan.metas, config, (m) => seedVersion(index, m));
+    const staging = Staging.open(options.outDir);
+    let files: ManifestEntry[];
+    let changedOutputs: string[];
+    try {
+      const produced = await produceOutputs(plan, {
+        config,
+        siteKey: siteKeyOf(config),
+        previous,
+        readBody: (m) => readArticle(options.seedsDir, index, m),
+        stage: (f) => staging.write(f),
+        levels: WATCH_COMPRESSION_LEVELS,
+      });
+      files = produced.entries;
+      // Synchronous from here to the swap: no request can be answered between the files landing in
+      // dist/ and the server knowing their new manifest.
+      staging.commit(files, previous, [
+        { path: MANIFEST_PATH, bytes: serializeManifest(files) },
+        { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(files) },
+      ]);
+      const present = new Set(files.map((f) => f.path));
+      changedOutputs = [...produced.changed, ...[...previous.keys()].filter((p) => !present.has(p))].sort();
+    } catch (e) {
+      staging.abort();
+      pending = "all"; // what this rebuild saw is not in dist/: look at everything again next time
+      throw e;
+    }
+    const entries = new Map(files.map((f) => [f.path, f]));
+    const site = servedSite(options.outDir, entries);
     options.onSite(site);
-    previous = previousFromMemory(files, rendered);
-    previousFiles = shas;
-    if (changedOutputs.length > 0) queueWrite(files);
-    return { changed: loaded.changed, removed: loaded.removed, changedOutputs, files, site, config, ms: performance.now() - started };
+    previous = entries;
+    return { changed: scan.changed, removed: scan.removed, changedOutputs, files, site, config, ms: performance.now() - started };
   };
 
   // Rebuilds never overlap: a call during one queues exactly one more, which every later caller shares
@@ -149,27 +162,28 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     clearTimeout(timer);
     timer = setTimeout(() => void rebuild().catch((e: Error) => options.log(`rebuild failed: ${e.message}`)), DEBOUNCE_MS);
   };
+  const seedEvent = (_event: string, name: string | null) => {
+    if (name === null) pending = "all";
+    else if (pending !== "all") pending.add(name.split(sep).join("/"));
+    schedule();
+  };
 
   await rebuild();
   const configPath = resolve(options.configFile ?? DEFAULT_CONFIG_FILE);
   // Watching folders, not files: editors that save by rename-and-replace swap the inode under a file watch.
   const watchers: FSWatcher[] = [
-    watch(options.seedsDir, { recursive: true }, schedule),
+    watch(options.seedsDir, { recursive: true }, seedEvent),
     watch(dirname(configPath), (_event, name) => {
       if (name === basename(configPath)) schedule();
     }),
   ];
   return {
     rebuild,
-    flushed: async () => {
-      await idle();
-      await writing;
-    },
+    flushed: idle,
     close: async () => {
       clearTimeout(timer);
       for (const w of watchers) w.close();
       await idle();
-      await writing;
     },
   };
 }
@@ -177,8 +191,8 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
 /** The console line of a rebuild: what changed, how long it took, which feeds changed. */
 export function describeRebuild(r: RebuildReport): string {
   const seeds = [...r.changed, ...r.removed.map((s) => `-${s}`)];
-  // One pass over the files: a first rebuild reports every output as changed.
-  const feedPaths = new Set(r.files.filter((f) => f.kind === "feed").map((f) => f.path));
+  // Subscribed feeds are the ones with a head-feed kind and no archive page path.
+  const feedPaths = new Set(r.files.filter((f) => f.kind === "feed" && !f.path.includes("archive/")).map((f) => f.path));
   const feeds = r.changedOutputs.filter((p) => feedPaths.has(p));
   return (
     `rebuilt in ${r.ms.toFixed(0)} ms: ${seeds.length === 0 ? "no seed changed" : `${seeds.length} seed${seeds.length === 1 ? "" : "s"} changed (${seeds.slice(0, 3).join(", ")}${seeds.length > 3 ? ", …" : ""})`}` +

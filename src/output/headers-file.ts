@@ -1,6 +1,6 @@
 // dist/_headers in the Netlify / Cloudflare Pages format, derived from the same headers the server sends.
 
-import type { OutputFile } from "../types.ts";
+import type { ManifestEntry } from "./manifest.ts";
 import { fileHeaders } from "./http-headers.ts";
 
 export const HEADERS_FILE_PATH = "_headers";
@@ -12,7 +12,7 @@ export function urlPathsOf(path: string): string[] {
   return [`/${path}`];
 }
 
-export function renderHeadersFile(files: readonly OutputFile[]): string {
+export function renderHeadersFile(files: readonly ManifestEntry[]): string {
   const blocks: string[] = [];
   for (const f of files) {
     const lines = fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n");

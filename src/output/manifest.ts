@@ -3,7 +3,7 @@
 import type { FileKind, OutputFile } from "../types.ts";
 
 export const MANIFEST_PATH = "manifest.json";
-export const MANIFEST_VERSION = 1;
+export const MANIFEST_VERSION = 2;
 
 export interface ManifestVariant {
   /** Path of the variant file in dist/, e.g. "rss.xml.br". */
@@ -23,6 +23,8 @@ export interface ManifestEntry {
   lastModified?: string;
   br?: ManifestVariant;
   gzip?: ManifestVariant;
+  /** Hash of everything the bytes were made from: a rebuild with the same key skips the file. */
+  key?: string;
 }
 
 export interface Manifest {
@@ -51,14 +53,43 @@ export function manifestEntry(f: OutputFile): ManifestEntry {
   };
 }
 
+// Entries carried over from the previous build keep their serialized line: a rebuild of a large site
+// then costs a join, not a stringify per file.
+const lines = new WeakMap<ManifestEntry, string>();
+
+function lineOf(e: ManifestEntry): string {
+  let line = lines.get(e);
+  if (line === undefined) lines.set(e, (line = JSON.stringify(e)));
+  return line;
+}
+
 /** One file a line, so a diff of two manifests reads like a changelog. */
-export function serializeManifest(files: readonly OutputFile[]): string {
-  const lines = files.map((f) => JSON.stringify(manifestEntry(f)));
-  return `{"version":${MANIFEST_VERSION},"files":[\n${lines.join(",\n")}\n]}\n`;
+export function serializeManifest(entries: readonly ManifestEntry[]): string {
+  return `{"version":${MANIFEST_VERSION},"files":[\n${entries.map(lineOf).join(",\n")}\n]}\n`;
 }
 
 export function parseManifest(text: string): Manifest {
   const m = JSON.parse(text) as Manifest;
   if (m.version !== MANIFEST_VERSION || !Array.isArray(m.files)) throw new Error(`unsupported manifest (version ${String(m.version)})`);
   return m;
+}
+
+/** The manifest of dist/ as the previous build, by path; empty when there is none or it cannot be read. */
+export function previousEntries(text: string | undefined): Map<string, ManifestEntry> {
+  if (text === undefined) return new Map();
+  // serializeManifest's layout: one entry a line. Parsed line by line, each entry keeps its text.
+  if (!text.startsWith(`{"version":${MANIFEST_VERSION},"files":[\n`)) return new Map();
+  try {
+    const byPath = new Map<string, ManifestEntry>();
+    for (const raw of text.split("\n")) {
+      if (!raw.startsWith("{\"path\"")) continue;
+      const line = raw.endsWith(",") ? raw.slice(0, -1) : raw;
+      const e = JSON.parse(line) as ManifestEntry;
+      lines.set(e, line);
+      byPath.set(e.path, e);
+    }
+    return byPath;
+  } catch {
+    return new Map();
+  }
 }

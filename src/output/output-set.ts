@@ -1,13 +1,16 @@
-// RenderedFile[] → OutputFile[]: bytes, sha-256, precompressed variants and Last-Modified, decided once.
+// Planned files → output files: rendered, hashed, compressed and staged, one at a time with bounded
+// concurrency, so no step holds the whole site. A file whose inputs did not change since the previous
+// build is neither rendered nor written: its manifest entry is carried over.
 
 import { createHash } from "node:crypto";
 import { mapLimit } from "../concurrency.ts";
-import type { OutputFile, RenderedFile, SiteConfig } from "../types.ts";
+import type { PlannedFile } from "../render/site.ts";
+import type { Article, ArticleMeta, OutputFile, ProgressReport, SiteConfig } from "../types.ts";
 import { cachePolicyFor } from "./cache-policy.ts";
 import { COMPRESSION_LEVELS, compressVariants, type CompressionLevels } from "./compress.ts";
 import { manifestEntry, type ManifestEntry } from "./manifest.ts";
 
-export function sha256(bytes: Buffer): string {
+export function sha256(bytes: Buffer | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
@@ -28,73 +31,82 @@ function byPath(a: { path: string }, b: { path: string }): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-const COMPRESS_CONCURRENCY = 8;
+/** Enough files in flight to keep the thread pool compressing while the main thread renders. */
+const CONCURRENCY = 8;
 
-/**
- * What an earlier build left that this one may reuse: its manifest entries, and its compressed variants
- * (from memory in watch mode, from the previous dist/ for a cold build). Compression is most of a
- * build's time, and a file whose sha-256 did not change needs none.
- */
-export interface PreviousBuild {
-  entry(path: string): ManifestEntry | undefined;
-  /** The previous output for `path` when its bytes are exactly `sha`, variants included; undefined if not available. */
-  reuse(path: string, sha: string): Promise<Pick<OutputFile, "br" | "gzip"> | undefined>;
-  /** The previous file itself when it was made from this very body string (watch mode): no hashing at all. */
-  sameBody?(r: RenderedFile, cacheControl: string): OutputFile | undefined;
+/** Bodies read for recent files: an archive page and the article pages of its articles share them. */
+class BodyCache {
+  private readonly map = new Map<string, Article>();
+  constructor(private readonly read: (m: ArticleMeta) => Article, private readonly capacity: number) {}
+  get(m: ArticleMeta): Article {
+    let a = this.map.get(m.id);
+    if (!a) {
+      a = this.read(m);
+      this.map.set(m.id, a);
+      if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
+    }
+    return a;
+  }
 }
 
-/** A previous build held in memory (watch mode), with the bodies it was made from. */
-export function previousFromMemory(files: readonly OutputFile[], rendered: readonly RenderedFile[]): PreviousBuild {
-  const byPath = new Map(files.map((f) => [f.path, f]));
-  const bodies = new Map(rendered.map((r) => [r.path, r.body]));
-  const entries = new Map(files.map((f) => [f.path, manifestEntry(f)]));
-  return {
-    entry: (path) => entries.get(path),
-    sameBody: (r, cacheControl) => {
-      const f = byPath.get(r.path);
-      const same = f && bodies.get(r.path) === r.body && f.cacheControl === cacheControl && f.contentType === r.contentType && f.link === r.link;
-      return same ? f : undefined;
-    },
-    reuse: async (path, sha) => {
-      const f = byPath.get(path);
-      return f && f.sha256 === sha ? { ...(f.br ? { br: f.br } : {}), ...(f.gzip ? { gzip: f.gzip } : {}) } : undefined;
-    },
-  };
+export interface ProduceOptions {
+  config: SiteConfig;
+  /** Stands for seedfeed's own code and the config: a change of either makes every key new. */
+  siteKey: string;
+  /** The previous build's manifest entries by path (empty for a clean build). */
+  previous: ReadonlyMap<string, ManifestEntry>;
+  readBody(meta: ArticleMeta): Article;
+  /** Receives every file whose bytes are new; it must write them (or keep them) before returning. */
+  stage(file: OutputFile): void;
+  levels?: CompressionLevels;
+  progress?: ProgressReport;
 }
 
-/** `previous` is the last written build, if any. */
-export async function makeOutputSet(
-  rendered: readonly RenderedFile[],
-  config: SiteConfig,
-  previous?: PreviousBuild,
-  levels: CompressionLevels = COMPRESSION_LEVELS,
-): Promise<OutputFile[]> {
-  const files = await mapLimit([...rendered].sort(byPath), COMPRESS_CONCURRENCY, async (r): Promise<OutputFile> => {
-    const cacheControl = cachePolicyFor(r.kind, config.cacheControl);
-    const same = previous?.sameBody?.(r, cacheControl);
-    if (same) return same;
-    const bytes = typeof r.body === "string" ? Buffer.from(r.body, "utf8") : r.body;
+export interface Produced {
+  /** Every file of the site, by path. */
+  entries: ManifestEntry[];
+  /** Paths whose bytes changed (or appeared). */
+  changed: string[];
+}
+
+export async function produceOutputs(plan: readonly PlannedFile[], options: ProduceOptions): Promise<Produced> {
+  const { config, previous } = options;
+  const bodies = new BodyCache(options.readBody, 4 * config.pageSize + 2 * config.feedSize + 64);
+  const changed: string[] = [];
+  let done = 0;
+  const entries = await mapLimit(plan, CONCURRENCY, async (p): Promise<ManifestEntry> => {
+    if (++done % 256 === 0) options.progress?.("rendering", done, plan.length);
+    const key = sha256(`${options.siteKey}\n${p.path}\n${p.inputs()}`).slice(0, 32);
+    const cacheControl = cachePolicyFor(p.kind, config.cacheControl);
+    const before = previous.get(p.path);
+    const headers = { kind: p.kind, contentType: p.contentType, cacheControl, ...(p.link ? { link: p.link } : {}) };
+    if (before?.key === key) return before;
+    const loaded = new Map(p.bodies.map((m) => [m.id, bodies.get(m)]));
+    const bytes = Buffer.from(p.render(loaded), "utf8");
     const sha = sha256(bytes);
-    const reused = await previous?.reuse(r.path, sha);
-    const variants = reused ?? (await compressVariants(bytes, r.kind, levels).then((v) => ({
-      ...(v.br ? { br: { bytes: v.br, sha256: sha256(v.br) } } : {}),
-      ...(v.gzip ? { gzip: { bytes: v.gzip, sha256: sha256(v.gzip) } } : {}),
-    })));
-    const lastModified = lastModifiedFor(sha, r.lastModified, previous?.entry(r.path));
-    return {
-      path: r.path,
-      kind: r.kind,
-      contentType: r.contentType,
-      cacheControl,
-      ...(r.link ? { link: r.link } : {}),
+    const lastModified = lastModifiedFor(sha, p.lastModified, before);
+    if (before?.sha256 === sha) {
+      // Same bytes from new inputs (an edit elsewhere on a page): the file on disk stays as it is.
+      const { link: _, ...kept } = before;
+      return { ...kept, ...headers, key, ...(lastModified ? { lastModified } : {}) };
+    }
+    const v = await compressVariants(bytes, p.kind, options.levels ?? COMPRESSION_LEVELS);
+    const file: OutputFile = {
+      path: p.path,
+      ...headers,
       bytes,
       sha256: sha,
       ...(lastModified ? { lastModified } : {}),
-      ...variants,
+      ...(v.br ? { br: { bytes: v.br, sha256: sha256(v.br) } } : {}),
+      ...(v.gzip ? { gzip: { bytes: v.gzip, sha256: sha256(v.gzip) } } : {}),
     };
+    options.stage(file);
+    changed.push(p.path);
+    return { ...manifestEntry(file), key };
   });
-  for (let i = 1; i < files.length; i++) {
-    if (files[i]!.path === files[i - 1]!.path) throw new Error(`two outputs claim the path ${files[i]!.path}`);
+  entries.sort(byPath);
+  for (let i = 1; i < entries.length; i++) {
+    if (entries[i]!.path === entries[i - 1]!.path) throw new Error(`two outputs claim the path ${entries[i]!.path}`);
   }
-  return files;
+  return { entries, changed: changed.sort() };
 }

@@ -1,60 +1,144 @@
-// OutputFile[] → dist/, atomically: everything is written into a fresh sibling folder, which is swapped
-// in by rename only once complete. A crash or kill mid-build leaves the previous dist/ as it was.
+// Output files → dist/, so that a failed or killed build never leaves a dist/ that is neither the old
+// build nor the new one. New bytes go into a staging folder beside dist/ first. A first or clean build
+// then swaps the whole folder in by rename. An incremental build moves only its new files into dist/:
+// it first writes a journal of every move and deletion, and the journal is the commit point; a build
+// killed after it is finished by the next one (roll forward), one killed before it leaves dist/ as it was.
 
-import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { mapLimit } from "../concurrency.ts";
 import type { OutputFile } from "../types.ts";
-import { VARIANT_SUFFIX } from "./manifest.ts";
+import { VARIANT_SUFFIX, type ManifestEntry } from "./manifest.ts";
 
-const WRITE_CONCURRENCY = 16;
+const JOURNAL = ".journal.json";
 
-export interface ExtraFile {
-  path: string;
-  bytes: Buffer | string;
+interface Journal {
+  moves: string[];
+  deletes: string[];
 }
 
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+function siblings(out: string): { parent: string; prefix: string } {
+  return { parent: dirname(out), prefix: `.${basename(out)}.` };
 }
 
-/** Leftovers of a build that was killed: a half-written staging folder, or a swap cut between its two renames. */
-export async function recoverInterruptedSwap(outDir: string): Promise<void> {
-  const out = resolve(outDir);
-  const parent = dirname(out);
-  const prefix = `.${basename(out)}.`;
-  const leftovers = (await readdir(parent).catch(() => [] as string[])).filter((n) => n.startsWith(prefix)).sort();
-  const previous = leftovers.filter((n) => n.startsWith(`${prefix}previous-`));
-  if (!(await exists(out)) && previous.length > 0) await rename(join(parent, previous.at(-1)!), out);
-  for (const n of leftovers) await rm(join(parent, n), { recursive: true, force: true });
+function physicalPaths(e: ManifestEntry): string[] {
+  return [e.path, ...(e.br ? [e.br.path] : []), ...(e.gzip ? [e.gzip.path] : [])];
 }
 
-export async function writeDist(outDir: string, files: readonly OutputFile[], extras: readonly ExtraFile[]): Promise<void> {
-  const out = resolve(outDir);
-  const parent = dirname(out);
-  await mkdir(parent, { recursive: true });
-  await recoverInterruptedSwap(out);
-  const staging = await mkdtemp(join(parent, `.${basename(out)}.staging-`));
-  try {
-    await chmod(staging, 0o755); // mkdtemp makes it private; dist/ is meant to be published
-    const writes: ExtraFile[] = [...extras];
-    for (const f of files) {
-      writes.push({ path: f.path, bytes: f.bytes });
-      if (f.br) writes.push({ path: f.path + VARIANT_SUFFIX.br, bytes: f.br.bytes });
-      if (f.gzip) writes.push({ path: f.path + VARIANT_SUFFIX.gzip, bytes: f.gzip.bytes });
+/** Carries out a committed journal; safe to run again after a kill (moves already made are skipped). */
+function applyJournal(staging: string, out: string, journal: Journal): void {
+  const made = new Set<string>();
+  for (const p of journal.moves) {
+    const dir = dirname(join(out, p));
+    if (!made.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      made.add(dir);
     }
-    const dirs = [...new Set(writes.map((w) => dirname(join(staging, w.path))))].sort();
-    for (const d of dirs) await mkdir(d, { recursive: true });
-    await mapLimit(writes, WRITE_CONCURRENCY, (w) => writeFile(join(staging, w.path), w.bytes));
-    // Two renames: the old folder steps aside, the new one steps in. Readers holding the manifest in
-    // memory (the server) are unaffected; recoverInterruptedSwap mends a kill between the two.
-    const previous = `${join(parent, `.${basename(out)}.previous-`)}${basename(staging).split("-").at(-1)}`;
-    const hadPrevious = await exists(out);
-    if (hadPrevious) await rename(out, previous);
-    await rename(staging, out);
-    if (hadPrevious) await rm(previous, { recursive: true, force: true });
-  } catch (e) {
-    await rm(staging, { recursive: true, force: true });
-    throw e;
+    try {
+      renameSync(join(staging, p), join(out, p));
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e; // moved before a kill
+    }
+  }
+  for (const p of journal.deletes) {
+    rmSync(join(out, p), { force: true });
+    // Folders emptied by the deletion (an article's) go too; a folder still in use refuses.
+    for (let dir = dirname(join(out, p)); dir.startsWith(out + "/"); dir = dirname(dir)) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        break;
+      }
+    }
+  }
+}
+
+/** Leftovers of a build that was killed: a staging folder (finished if its journal was written), or a swap cut between its two renames. */
+export function recoverInterruptedSwap(outDir: string): void {
+  const out = resolve(outDir);
+  const { parent, prefix } = siblings(out);
+  let names: string[];
+  try {
+    names = readdirSync(parent).filter((n) => n.startsWith(prefix)).sort();
+  } catch {
+    return;
+  }
+  const previous = names.filter((n) => n.startsWith(`${prefix}previous-`));
+  if (!existsSync(out) && previous.length > 0) renameSync(join(parent, previous.at(-1)!), out);
+  for (const n of names) {
+    const path = join(parent, n);
+    if (n.startsWith(`${prefix}staging-`) && existsSync(join(path, JOURNAL)) && existsSync(out)) {
+      applyJournal(path, out, JSON.parse(readFileSync(join(path, JOURNAL), "utf8")) as Journal);
+    }
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+/** A staging folder beside dist/ that new files are written into as they are made. */
+export class Staging {
+  private readonly written: string[] = [];
+  private readonly dirs = new Set<string>();
+  private constructor(readonly out: string, readonly dir: string) {}
+
+  static open(outDir: string): Staging {
+    const out = resolve(outDir);
+    mkdirSync(dirname(out), { recursive: true });
+    recoverInterruptedSwap(out);
+    const dir = mkdtempSync(join(dirname(out), `.${basename(out)}.staging-`));
+    chmodSync(dir, 0o755); // mkdtemp makes it private; dist/ is meant to be published
+    return new Staging(out, dir);
+  }
+
+  /** Synchronous on purpose: on this kind of disk a write through the thread pool costs several times more. */
+  writeFile(path: string, bytes: Buffer | string): void {
+    const full = join(this.dir, path);
+    const dir = dirname(full);
+    if (!this.dirs.has(dir)) {
+      mkdirSync(dir, { recursive: true });
+      this.dirs.add(dir);
+    }
+    writeFileSync(full, bytes);
+    this.written.push(path);
+  }
+
+  write(f: OutputFile): void {
+    this.writeFile(f.path, f.bytes);
+    if (f.br) this.writeFile(f.path + VARIANT_SUFFIX.br, f.br.bytes);
+    if (f.gzip) this.writeFile(f.path + VARIANT_SUFFIX.gzip, f.gzip.bytes);
+  }
+
+  /**
+   * Makes the staged files dist/. `previous` is what dist/ holds now (by its manifest); `entries` the new
+   * build. Extras (manifest, _headers) are written last, so they never describe files not yet in place.
+   */
+  commit(entries: readonly ManifestEntry[], previous: ReadonlyMap<string, ManifestEntry>, extras: readonly { path: string; bytes: Buffer | string }[]): void {
+    const staged = new Set(this.written);
+    for (const x of extras) this.writeFile(x.path, x.bytes);
+    const everyFileStaged = entries.every((e) => staged.has(e.path));
+    if (everyFileStaged || !existsSync(this.out)) {
+      this.swapWholeFolder();
+      return;
+    }
+    const keep = new Set<string>(this.written);
+    for (const e of entries) for (const p of physicalPaths(e)) keep.add(p);
+    const deletes: string[] = [];
+    for (const e of previous.values()) for (const p of physicalPaths(e)) if (!keep.has(p)) deletes.push(p);
+    const journal: Journal = { moves: this.written, deletes: deletes.sort() };
+    writeFileSync(join(this.dir, `${JOURNAL}.tmp`), JSON.stringify(journal));
+    renameSync(join(this.dir, `${JOURNAL}.tmp`), join(this.dir, JOURNAL)); // the commit point
+    applyJournal(this.dir, this.out, journal);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Two renames: the old folder steps aside, the new one steps in; recoverInterruptedSwap mends a kill between them. */
+  private swapWholeFolder(): void {
+    const previous = `${join(dirname(this.out), `.${basename(this.out)}.previous-`)}${basename(this.dir).split("-").at(-1)}`;
+    const hadPrevious = existsSync(this.out);
+    if (hadPrevious) renameSync(this.out, previous);
+    renameSync(this.dir, this.out);
+    if (hadPrevious) rmSync(previous, { recursive: true, force: true });
+  }
+
+  abort(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -104,8 +104,7 @@ export interface ListPage {
 
 export function renderListPage(ctx: PageContext, page: ListPage): string {
   const { config } = ctx;
-  // articleDir reads only the id; its parameter is typed Article, of which ArticleMeta lacks just the body.
-  const href = (a: ArticleMeta) => sitePath(config, articleDir(a as Article));
+  const href = (a: ArticleMeta) => sitePath(config, articleDir(a));
   const items = page.articles
     .map((a) => `<li><a href="${e(href(a))}">${e(a.title)}</a> ${timeTag(a.published)}<p>${e(a.summary)}</p></li>`)
     .join("\n");

@@ -2,11 +2,12 @@
 // Pages count from the oldest article, so appending an article never moves one between full pages.
 
 /**
- * A stream of `n` articles, newest first. `headSize` newest ones go in the main feed and on the first
- * HTML page. The others live on pages of `pageSize`, counted from the oldest: pages 1…full are full
- * and change only when one of their articles does; page full+1 is the open page that new articles
- * fill (it may be empty), so a full page always has a next page to link to. Every entry of the open
- * page is also in the head, so a reader never needs it when walking back.
+ * A stream of `n` articles, newest first. The newest `headSize` (= feedSize) go in the head feed and on
+ * the first HTML page. When there are more, all of them also live on pages counted from the oldest:
+ * pages 1…full hold `pageSize` each and change only when one of their articles does; page full+1 is
+ * the open page that new articles fill (it may be empty), so a full page always has a next page to
+ * link to. Pages are never longer than the head, so every entry of the open page is also in the head
+ * and a reader walking back from the head misses nothing.
  */
 export interface Paging {
   n: number;
@@ -19,12 +20,9 @@ export interface Paging {
 }
 
 export function pagingOf(n: number, feedSize: number, pageSize: number): Paging {
-  const full = Math.floor(n / pageSize);
-  const open = n - full * pageSize;
-  // The head also covers the open page, so walking prev-archive from the head misses nothing.
-  const headSize = Math.min(n, Math.max(feedSize, open));
-  const complete = full === 0 || headSize === n;
-  return { n, headSize: complete ? n : headSize, complete, full: complete ? 0 : full, pageSize };
+  if (n <= feedSize) return { n, headSize: n, complete: true, full: 0, pageSize };
+  const size = Math.min(pageSize, feedSize);
+  return { n, headSize: feedSize, complete: false, full: Math.floor(n / size), pageSize: size };
 }
 
 /** Page numbers, oldest first: 1…full, then the open page. Empty when complete. */

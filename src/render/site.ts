@@ -1,12 +1,17 @@
-// Articles + config → every file of the site, as RenderedFile[]. Pure: no I/O, no clock.
+// Article metadata + config → the plan of every file of the site. Pure: no I/O, no clock.
+// A planned file knows what it depends on (`inputs`) before it is rendered, so a rebuild can tell an
+// unchanged file from its plan alone and never render it, and it names the articles whose bodies it
+// shows, so bodies are read only for the files that are rendered.
 
 import { createHash } from "node:crypto";
-import type { Article, FeedDocument, FeedFormat, RenderedFile, SiteConfig } from "../types.ts";
+import type { Article, ArticleMeta, FeedDocument, FeedFormat, FeedHistory, FeedUrls, FileKind, SiteConfig } from "../types.ts";
 import { renderAtom } from "./atom.ts";
-import { STYLESHEET, renderArticlePage, renderIndexPage, renderNotFoundPage, sitePath, type PageContext } from "./html.ts";
+import { STYLESHEET, renderArticlePage, renderListPage, renderNotFoundPage, sitePath, type ListPage, type PageContext } from "./html.ts";
 import { renderJsonFeed } from "./json-feed.ts";
+import { pageNumbers, pageRange, pagingOf, type Paging } from "./paging.ts";
 import { renderRss } from "./rss.ts";
-import { FEED_PATHS, FEED_TYPES, absoluteUrl, articleDir, feedUrls, hubLinkHeader } from "./urls.ts";
+import { tagSlug } from "./tags.ts";
+import { FEED_TYPES, absoluteUrl, absoluteUrls, archivePaths, articleDir, hubLinkHeader, listPageDir, streamFeedPaths, tagDir } from "./urls.ts";
 
 const HTML = "text/html; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
@@ -14,59 +19,185 @@ const CSS = "text/css; charset=utf-8";
 /** The date of a feed with no entries: fixed, so an empty site is as deterministic as a full one. */
 const NO_ENTRIES_DATE = "1970-01-01T00:00:00.000Z";
 
-export function newestUpdate(articles: readonly Article[]): string | undefined {
+export interface PlannedFile {
+  path: string;
+  kind: FileKind;
+  contentType: string;
+  /** Newest date of the content the file shows; absent for files that show no dated content. */
+  lastModified?: string;
+  /** A Link header value (WebSub discovery on feeds). */
+  link?: string;
+  /** Everything the bytes depend on besides the config and seedfeed's own code, as text. */
+  inputs(): string;
+  /** Articles whose bodies the file shows: read before `render`. */
+  bodies: readonly ArticleMeta[];
+  render(bodies: ReadonlyMap<string, Article>): string;
+}
+
+/** A list of articles with its own feeds, archive pages and HTML list pages: the site's, or one tag's. */
+interface Stream {
+  /** Folder of the stream: "" or "tags/<slug>/". */
+  base: string;
+  feedId: string;
+  title: string;
+  description: string;
+  /** Newest first. */
+  articles: readonly ArticleMeta[];
+  /** For a tag: advertised and linked on its pages besides the site's feeds. */
+  isTag: boolean;
+}
+
+export function newestUpdate(articles: readonly ArticleMeta[]): string | undefined {
   let newest: string | undefined;
   for (const a of articles) if (newest === undefined || a.updated > newest) newest = a.updated;
   return newest;
 }
 
-export function mainFeed(articles: readonly Article[], config: SiteConfig): FeedDocument {
-  const entries = articles.slice(0, config.feedSize);
+/** The seed version of each article goes into the inputs: any edit of a seed changes them. */
+export type VersionOf = (a: ArticleMeta) => string;
+
+function listInputs(articles: readonly ArticleMeta[], versionOf: VersionOf): string {
+  return articles.map((a) => `${a.id}@${versionOf(a)}`).join(",");
+}
+
+function historyInputs(h: FeedHistory): string {
+  if (h.kind === "complete") return "complete";
+  if (h.kind === "current") return `current<${h.prevArchive.atom}`;
+  return `archive<${h.prevArchive?.atom ?? ""}>${h.nextArchive?.atom ?? ""}`;
+}
+
+const articlesOf = (metas: readonly ArticleMeta[], bodies: ReadonlyMap<string, Article>): Article[] =>
+  metas.map((m) => {
+    const a = bodies.get(m.id);
+    if (!a) throw new Error(`the body of ${m.source} was not loaded`);
+    return a;
+  });
+
+function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMeta[], history: FeedHistory, kind: FileKind, config: SiteConfig, versionOf: VersionOf): PlannedFile[] {
+  const selfUrl = absoluteUrls(config, paths);
+  const updated = newestUpdate(entries);
+  // The hub is only for the feeds readers subscribe to; archive pages do not change for subscribers.
+  const hub = config.hub && history.kind !== "archive" ? config.hub : undefined;
+  const doc = (bodies: ReadonlyMap<string, Article>): FeedDocument => ({
+    id: stream.feedId,
+    title: stream.title,
+    description: stream.description,
+    homeUrl: absoluteUrl(config, stream.base),
+    selfUrl,
+    entries: articlesOf(entries, bodies),
+    updated: updated ?? NO_ENTRIES_DATE,
+    history,
+  });
+  const renderers: Record<FeedFormat, (d: FeedDocument, c: SiteConfig) => string> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed };
+  const inputs = () => `${stream.title}|${historyInputs(history)}|${listInputs(entries, versionOf)}`;
+  return (["rss", "atom", "json"] as const).map((format) => ({
+    path: paths[format],
+    kind,
+    contentType: `${FEED_TYPES[format]}; charset=utf-8`,
+    ...(updated ? { lastModified: updated } : {}),
+    ...(hub ? { link: hubLinkHeader(hub, selfUrl[format]) } : {}),
+    inputs,
+    bodies: entries,
+    render: (bodies) => renderers[format](doc(bodies), config),
+  }));
+}
+
+function listFile(stream: Stream, page: Omit<ListPage, "feeds">, ctx: PageContext, versionOf: VersionOf): PlannedFile {
+  const full: ListPage = stream.isTag ? { ...page, feeds: { title: stream.title, urls: absoluteUrls(ctx.config, streamFeedPaths(stream.base)) } } : page;
+  const updated = newestUpdate(page.articles);
   return {
-    id: `${config.tagPrefix}feeds/main`,
-    title: config.title,
-    description: config.description,
-    homeUrl: absoluteUrl(config, ""),
-    selfUrl: feedUrls(config),
-    entries,
-    updated: newestUpdate(entries) ?? NO_ENTRIES_DATE,
-    history: { kind: "complete" },
+    path: `${page.dir}index.html`,
+    kind: "html",
+    contentType: HTML,
+    ...(updated ? { lastModified: updated } : {}),
+    inputs: () => `${page.title}|${page.newer ?? ""}|${page.older ?? ""}|${listInputs(page.articles, versionOf)}`,
+    bodies: [],
+    render: () => renderListPage(ctx, full),
   };
 }
 
-/** The three formats of one feed document. */
-export function renderFeedFiles(doc: FeedDocument, config: SiteConfig, paths = FEED_PATHS): RenderedFile[] {
-  const lastModified = doc.entries.length > 0 ? doc.updated : undefined;
-  // WebSub discovery also as a Link header, for subscribers that do not parse the body first.
-  const link = (format: FeedFormat) => (config.hub ? { link: hubLinkHeader(config.hub, doc.selfUrl[format]) } : {});
-  return [
-    { path: paths.rss, kind: "feed", contentType: `${FEED_TYPES.rss}; charset=utf-8`, body: renderRss(doc, config), lastModified, ...link("rss") },
-    { path: paths.atom, kind: "feed", contentType: `${FEED_TYPES.atom}; charset=utf-8`, body: renderAtom(doc, config), lastModified, ...link("atom") },
-    { path: paths.json, kind: "feed", contentType: `${FEED_TYPES.json}; charset=utf-8`, body: renderJsonFeed(doc, config), lastModified, ...link("json") },
+/** The head feeds and first list page, then every archive page and list page, of one stream. */
+function streamFiles(stream: Stream, config: SiteConfig, ctx: PageContext, versionOf: VersionOf): PlannedFile[] {
+  const p: Paging = pagingOf(stream.articles.length, config.feedSize, config.pageSize);
+  const head = stream.articles.slice(0, p.headSize);
+  const headUrls = absoluteUrls(config, streamFeedPaths(stream.base));
+  const archiveUrls = (k: number) => absoluteUrls(config, archivePaths(stream.base, k));
+  const files: PlannedFile[] = [
+    ...feedFiles(stream, streamFeedPaths(stream.base), head, p.complete ? { kind: "complete" } : { kind: "current", prevArchive: archiveUrls(p.full) }, "feed", config, versionOf),
+    listFile(stream, { dir: stream.base, title: stream.title, description: stream.description, articles: head, ...(p.complete ? {} : { older: listPageDir(stream.base, p.full) }) }, ctx, versionOf),
   ];
+  for (const k of pageNumbers(p)) {
+    const { start, end } = pageRange(p, k);
+    const entries = stream.articles.slice(start, end);
+    const open = k === p.full + 1;
+    const history: FeedHistory = {
+      kind: "archive",
+      current: headUrls,
+      ...(k > 1 ? { prevArchive: archiveUrls(k - 1) } : {}),
+      ...(open ? {} : { nextArchive: archiveUrls(k + 1) }),
+    };
+    // The open page still fills up: it is cached like a feed, full pages like the archive they are.
+    files.push(...feedFiles(stream, archivePaths(stream.base, k), entries, history, open ? "feed" : "archive", config, versionOf));
+    files.push(listFile(stream, {
+      dir: listPageDir(stream.base, k),
+      title: `${stream.title} · page ${k}`,
+      articles: entries,
+      newer: open ? stream.base : listPageDir(stream.base, k + 1),
+      ...(k > 1 ? { older: listPageDir(stream.base, k - 1) } : {}),
+    }, ctx, versionOf));
+  }
+  return files;
 }
 
-/**
- * `articles` must be newest first (as `loadSeeds` returns them). `pageMemo` (watch mode) remembers each
- * article's page by Article object, so an unchanged article is not rendered again; it is only valid
- * for one config.
- */
-export function renderSite(articles: readonly Article[], config: SiteConfig, pageMemo?: WeakMap<Article, string>): RenderedFile[] {
-  const page = (a: Article): string => {
-    const cached = pageMemo?.get(a);
-    if (cached !== undefined) return cached;
-    const html = renderArticlePage(ctx, a);
-    pageMemo?.set(a, html);
-    return html;
-  };
-  const cssHash = createHash("sha256").update(STYLESHEET).digest("hex").slice(0, 12);
-  const cssPath = `assets/style.${cssHash}.css`;
-  const ctx: PageContext = { config, stylesheet: sitePath(config, cssPath) };
-  return [
-    ...renderFeedFiles(mainFeed(articles, config), config),
-    { path: "index.html", kind: "html", contentType: HTML, body: renderIndexPage(ctx, articles), lastModified: newestUpdate(articles) },
-    { path: "404.html", kind: "html", contentType: HTML, body: renderNotFoundPage(ctx) },
-    { path: cssPath, kind: "immutable", contentType: CSS, body: STYLESHEET },
-    ...articles.map((a): RenderedFile => ({ path: `${articleDir(a)}index.html`, kind: "html", contentType: HTML, body: page(a), lastModified: a.updated })),
+/** One stream per tag, by slug; a tag spelled in several ways is shown in its first spelling by code point. */
+function tagStreams(metas: readonly ArticleMeta[], config: SiteConfig): Stream[] {
+  const bySlug = new Map<string, { names: Set<string>; articles: ArticleMeta[] }>();
+  for (const a of metas) {
+    const seen = new Set<string>();
+    for (const tag of a.tags) {
+      const slug = tagSlug(tag);
+      if (seen.has(slug)) continue;
+      seen.add(slug);
+      let t = bySlug.get(slug);
+      if (!t) bySlug.set(slug, (t = { names: new Set(), articles: [] }));
+      t.names.add(tag);
+      t.articles.push(a); // metas are newest first, so each tag's list is too
+    }
+  }
+  return [...bySlug.keys()].sort().map((slug) => {
+    const t = bySlug.get(slug)!;
+    const name = [...t.names].sort()[0]!;
+    return {
+      base: tagDir(slug),
+      feedId: `${config.tagPrefix}feeds/tags/${slug}`,
+      title: `${config.title} · ${name}`,
+      description: `Articles tagged “${name}”`,
+      articles: t.articles,
+      isTag: true,
+    };
+  });
+}
+
+export const STYLESHEET_PATH = `assets/style.${createHash("sha256").update(STYLESHEET).digest("hex").slice(0, 12)}.css`;
+
+/** `metas` must be newest first (as the scan returns them). */
+export function planSite(metas: readonly ArticleMeta[], config: SiteConfig, versionOf: VersionOf): PlannedFile[] {
+  const ctx: PageContext = { config, stylesheet: sitePath(config, STYLESHEET_PATH) };
+  const main: Stream = { base: "", feedId: `${config.tagPrefix}feeds/main`, title: config.title, description: config.description, articles: metas, isTag: false };
+  const files: PlannedFile[] = [
+    { path: "404.html", kind: "html", contentType: HTML, inputs: () => "", bodies: [], render: () => renderNotFoundPage(ctx) },
+    { path: STYLESHEET_PATH, kind: "immutable", contentType: CSS, inputs: () => "", bodies: [], render: () => STYLESHEET },
+    ...metas.map((a): PlannedFile => ({
+      path: `${articleDir(a)}index.html`,
+      kind: "html",
+      contentType: HTML,
+      lastModified: a.updated,
+      inputs: () => versionOf(a),
+      bodies: [a],
+      render: (bodies) => renderArticlePage(ctx, articlesOf([a], bodies)[0]!),
+    })),
+    ...streamFiles(main, config, ctx, versionOf),
   ];
+  for (const tag of tagStreams(metas, config)) files.push(...streamFiles(tag, config, ctx, versionOf));
+  return files;
 }

@@ -11,7 +11,7 @@ export const FEED_TYPES: Record<FeedFormat, string> = {
 };
 
 /** The directory URL of an article page; its file is `${articleDir(a)}index.html`. */
-export function articleDir(article: Article): string {
+export function articleDir(article: Pick<Article, "id">): string {
   return `articles/${article.id}/`;
 }
 
@@ -51,7 +51,7 @@ export function feedUrls(config: SiteConfig, paths: Record<FeedFormat, string> =
 }
 
 /** The entry id: from the identity only, so it survives edits of title and body and a move to another base URL. */
-export function entryId(config: SiteConfig, article: Article): string {
+export function entryId(config: SiteConfig, article: Pick<Article, "id">): string {
   return `${config.tagPrefix}articles/${article.id}`;
 }
 

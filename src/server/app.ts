@@ -1,9 +1,9 @@
-// The Express host. One handler answers every request from the current ServedSite; nothing touches the disk.
+// The Express host. One handler answers every request from the current ServedSite.
 
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { evaluateConditions } from "./conditional.ts";
-import type { ServedFile, ServedSite } from "./from-manifest.ts";
+import { StaleBodyError, type ServedFile, type ServedSite } from "./from-manifest.ts";
 import { chooseEncoding } from "./negotiate.ts";
 
 /** Longer than any URL we write; longer ones are refused before any work. */
@@ -12,6 +12,8 @@ export const MAX_URL_LENGTH = 2048;
 export interface SiteSource {
   /** The site to answer from; read once per request, so a swap never mixes two builds in one response. */
   current(): ServedSite;
+  /** Called when dist/ no longer matches the current site (a build replaced files): load it again. */
+  reload?(): void;
 }
 
 type Resolved = { kind: "file"; file: ServedFile } | { kind: "redirect"; location: string } | { kind: "bad" } | { kind: "missing" };
@@ -52,7 +54,7 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v.join(", ") : v;
 }
 
-function sendFile(req: IncomingMessage, res: ServerResponse, file: ServedFile, status: 200 | 404): void {
+function sendFile(source: SiteSource, req: IncomingMessage, res: ServerResponse, file: ServedFile, status: 200 | 404): void {
   const coding = chooseEncoding(header(req, "accept-encoding"), file.codings);
   const rep = file.representations[coding]!;
   const head = req.method === "HEAD";
@@ -84,8 +86,17 @@ function sendFile(req: IncomingMessage, res: ServerResponse, file: ServedFile, s
     }
     if (outcome === "precondition-failed") return plain(res, 412, "Precondition Failed", [], head);
   }
+  let body: Buffer | undefined;
+  try {
+    body = head ? undefined : rep.body();
+  } catch (e) {
+    if (!(e instanceof StaleBodyError)) throw e;
+    // A build changed dist/ under this site: never send its bytes under the old ETag. Load the new site.
+    source.reload?.();
+    return plain(res, 503, "Service Unavailable: the site is being rebuilt", ["Retry-After", "1", "Cache-Control", "no-store"], head);
+  }
   res.writeHead(status, status === 200 ? headers200 : rep.headers404);
-  res.end(head ? undefined : rep.body);
+  res.end(body);
 }
 
 /**
@@ -98,7 +109,7 @@ export function answerFileHit(source: SiteSource, req: IncomingMessage, res: Ser
   if (req.method !== "GET" && req.method !== "HEAD") return false;
   const resolved = resolveUrl(req.url ?? "", source.current());
   if (resolved.kind !== "file") return false;
-  sendFile(req, res, resolved.file, 200);
+  sendFile(source, req, res, resolved.file, 200);
   return true;
 }
 
@@ -109,13 +120,13 @@ export function handleRequest(source: SiteSource, req: IncomingMessage, res: Ser
   const resolved = resolveUrl(req.url ?? "", site);
   switch (resolved.kind) {
     case "file":
-      return sendFile(req, res, resolved.file, 200);
+      return sendFile(source, req, res, resolved.file, 200);
     case "redirect":
       return plain(res, 301, "Moved Permanently", ["Location", resolved.location], head);
     case "bad":
       return plain(res, 400, "Bad Request", [], head);
     case "missing":
-      if (site.notFound) return sendFile(req, res, site.notFound, 404);
+      if (site.notFound) return sendFile(source, req, res, site.notFound, 404);
       return plain(res, 404, "Not Found", [], head);
   }
 }

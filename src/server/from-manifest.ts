@@ -1,23 +1,24 @@
-// dist/manifest.json → the in-memory site the server answers from. Every header is computed here, once
-// per file and encoding, so a request only picks a precomputed representation.
+// dist/manifest.json → the site the server answers from. Headers are computed once per file and
+// encoding, on the first request for it; bodies come from dist/ through a bounded cache and are checked
+// against their sha-256, so a site of any size is served in bounded memory and a body never goes out
+// under another body's ETag.
 
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { mapLimit } from "../concurrency.ts";
 import { fileHeaders } from "../output/http-headers.ts";
-import { MANIFEST_PATH, manifestEntry, parseManifest, type ManifestEntry, type ManifestVariant } from "../output/manifest.ts";
+import { MANIFEST_PATH, previousEntries, type ManifestEntry } from "../output/manifest.ts";
 import { sha256 } from "../output/output-set.ts";
-import type { OutputFile } from "../types.ts";
 import type { Coding } from "./negotiate.ts";
 
 export interface Representation {
-  body: Buffer;
   etag: string;
   /** Flat [name, value, name, value…] lists, ready for writeHead. */
   headers200: string[];
   headers304: string[];
   /** For the 404 page: it is not the resource asked for, so no validators. */
   headers404: string[];
+  /** Throws StaleBodyError when dist/ no longer holds these bytes (a build replaced them). */
+  body(): Buffer;
 }
 
 export interface ServedFile {
@@ -29,47 +30,75 @@ export interface ServedFile {
 }
 
 export interface ServedSite {
-  files: ReadonlyMap<string, ServedFile>;
+  files: { get(path: string): ServedFile | undefined; has(path: string): boolean };
   notFound?: ServedFile;
 }
 
-const READ_CONCURRENCY = 32;
+export class StaleBodyError extends Error {}
 
 /** Strong ETag from the content hash of these exact bytes (each encoding has its own). */
 export function etagOf(sha: string): string {
   return `"${sha.slice(0, 32)}"`;
 }
 
-function representation(entry: ManifestEntry, body: Buffer, sha: string, coding: Coding): Representation {
+/** Bodies read from dist/, least recently used first out. Small sites end up wholly in memory. */
+const BODY_CACHE_BYTES = 64 * 1024 * 1024;
+const bodyCache = new Map<string, Buffer>();
+let bodyCacheBytes = 0;
+
+function readVerified(file: string, size: number, sha: string): Buffer {
+  const key = `${sha}:${file}`;
+  const hit = bodyCache.get(key);
+  if (hit) {
+    bodyCache.delete(key);
+    bodyCache.set(key, hit);
+    return hit;
+  }
+  let body: Buffer;
+  try {
+    body = readFileSync(file);
+  } catch (e) {
+    throw new StaleBodyError(`${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+  }
+  if (body.length !== size || sha256(body) !== sha) throw new StaleBodyError(`${file} does not match manifest.json`);
+  if (size <= BODY_CACHE_BYTES / 8) {
+    bodyCache.set(key, body);
+    bodyCacheBytes += size;
+    for (const [k, v] of bodyCache) {
+      if (bodyCacheBytes <= BODY_CACHE_BYTES) break;
+      bodyCache.delete(k);
+      bodyCacheBytes -= v.length;
+    }
+  }
+  return body;
+}
+
+function representation(entry: ManifestEntry, coding: Coding, size: number, sha: string, body: () => Buffer): Representation {
   const etag = etagOf(sha);
   const lastModified = entry.lastModified ? new Date(entry.lastModified).toUTCString() : undefined;
   const common = fileHeaders(entry);
   const validators: [string, string][] = [["ETag", etag], ...(lastModified ? [["Last-Modified", lastModified] as [string, string]] : [])];
   const payload: [string, string][] = [
     ...(coding === "identity" ? [] : [["Content-Encoding", coding] as [string, string]]),
-    ["Content-Length", String(body.length)],
+    ["Content-Length", String(size)],
   ];
-  const headers200 = [...common, ...validators, ...payload].flat();
-  const headers404 = [...common, ...payload].flat();
-  // A 304 carries what a 200 would have said about caching and validation (RFC 9110 §15.4.5).
-  const headers304 = [
-    ...validators,
-    ...common.filter(([k]) => k === "Cache-Control" || k === "Vary"),
-  ].flat();
-  return { body, etag, headers200, headers304, headers404 };
+  return {
+    etag,
+    headers200: [...common, ...validators, ...payload].flat(),
+    headers404: [...common, ...payload].flat(),
+    // A 304 carries what a 200 would have said about caching and validation (RFC 9110 §15.4.5).
+    headers304: [...validators, ...common.filter(([k]) => k === "Cache-Control" || k === "Vary")].flat(),
+    body,
+  };
 }
 
-async function readVerified(dir: string, path: string, size: number, sha: string): Promise<Buffer> {
-  const body = await readFile(join(dir, path));
-  if (body.length !== size || sha256(body) !== sha) throw new Error(`${path} in ${dir} does not match manifest.json: rebuild`);
-  return body;
-}
-
-function servedFile(entry: ManifestEntry, bodies: Partial<Record<Coding, Buffer>>): ServedFile {
-  const representations: Partial<Record<Coding, Representation>> = {};
-  representations.identity = representation(entry, bodies.identity!, entry.sha256, "identity");
-  if (entry.br && bodies.br) representations.br = representation(entry, bodies.br, entry.br.sha256, "br");
-  if (entry.gzip && bodies.gzip) representations.gzip = representation(entry, bodies.gzip, entry.gzip.sha256, "gzip");
+function servedFile(dir: string, entry: ManifestEntry): ServedFile {
+  const source = (path: string, size: number, sha: string) => () => readVerified(join(dir, path), size, sha);
+  const representations: Partial<Record<Coding, Representation>> = {
+    identity: representation(entry, "identity", entry.size, entry.sha256, source(entry.path, entry.size, entry.sha256)),
+  };
+  if (entry.br) representations.br = representation(entry, "br", entry.br.size, entry.br.sha256, source(entry.br.path, entry.br.size, entry.br.sha256));
+  if (entry.gzip) representations.gzip = representation(entry, "gzip", entry.gzip.size, entry.gzip.sha256, source(entry.gzip.path, entry.gzip.size, entry.gzip.sha256));
   return {
     path: entry.path,
     ...(entry.lastModified ? { lastModifiedSeconds: Math.floor(Date.parse(entry.lastModified) / 1000) } : {}),
@@ -78,37 +107,34 @@ function servedFile(entry: ManifestEntry, bodies: Partial<Record<Coding, Buffer>
   };
 }
 
-async function loadFile(dir: string, entry: ManifestEntry): Promise<ServedFile> {
-  const read = (v: ManifestVariant | undefined) => (v ? readVerified(dir, v.path, v.size, v.sha256) : undefined);
-  const [identity, br, gzip] = await Promise.all([readVerified(dir, entry.path, entry.size, entry.sha256), read(entry.br), read(entry.gzip)]);
-  return servedFile(entry, { identity, ...(br ? { br } : {}), ...(gzip ? { gzip } : {}) });
-}
-
-function siteOf(files: ServedFile[]): ServedSite {
-  const byPath = new Map(files.map((f) => [f.path, f]));
-  const notFound = byPath.get("404.html");
-  return { files: byPath, ...(notFound ? { notFound } : {}) };
-}
-
-/** Reads a built dist/ and checks every file against its manifest entry. */
-export async function loadServedSite(dir: string): Promise<ServedSite> {
-  const manifest = parseManifest(await readFile(join(dir, MANIFEST_PATH), "utf8"));
-  return siteOf(await mapLimit(manifest.files, READ_CONCURRENCY, (entry) => loadFile(dir, entry)));
-}
-
-// Watch mode hands back the very same OutputFile for an unchanged file, so its responses are made once.
-const servedByOutput = new WeakMap<OutputFile, ServedFile>();
-
-/** The site of a build held in memory (watch mode). */
-export function servedSiteFromOutput(files: readonly OutputFile[]): ServedSite {
-  return siteOf(
-    files.map((f) => {
-      let served = servedByOutput.get(f);
-      if (!served) {
-        served = servedFile(manifestEntry(f), { identity: f.bytes, ...(f.br ? { br: f.br.bytes } : {}), ...(f.gzip ? { gzip: f.gzip.bytes } : {}) });
-        servedByOutput.set(f, served);
+/** The site of a manifest's entries; a file's responses are made on its first request, then kept. */
+export function servedSite(dir: string, entries: ReadonlyMap<string, ManifestEntry>): ServedSite {
+  const made = new Map<string, ServedFile>();
+  const files = {
+    has: (path: string) => entries.has(path),
+    get: (path: string) => {
+      let f = made.get(path);
+      if (!f) {
+        const entry = entries.get(path);
+        if (!entry) return undefined;
+        made.set(path, (f = servedFile(dir, entry)));
       }
-      return served;
-    }),
-  );
+      return f;
+    },
+  };
+  const notFound = files.get("404.html");
+  return { files, ...(notFound ? { notFound } : {}) };
+}
+
+/** Reads dist/manifest.json. Bodies are read, and checked, when first asked for. */
+export function loadServedSite(dir: string): ServedSite {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, MANIFEST_PATH), "utf8");
+  } catch (e) {
+    throw new Error(`${join(dir, MANIFEST_PATH)} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): build first`);
+  }
+  const entries = previousEntries(text);
+  if (entries.size === 0) throw new Error(`${join(dir, MANIFEST_PATH)} is not a manifest this seedfeed can read: build again`);
+  return servedSite(dir, entries);
 }

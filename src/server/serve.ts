@@ -1,6 +1,9 @@
 // Runs the host: listen, timeouts, hot swap of the served site, graceful shutdown.
 
+import { unwatchFile, watchFile } from "node:fs";
 import { createServer, type Server, type ServerResponse } from "node:http";
+import { join } from "node:path";
+import { MANIFEST_PATH } from "../output/manifest.ts";
 import type { AddressInfo, Socket } from "node:net";
 import { answerFileHit, createApp, type AppOptions } from "./app.ts";
 import { loadServedSite, type ServedSite } from "./from-manifest.ts";
@@ -26,8 +29,21 @@ export interface RunningServer {
 export class PortInUseError extends Error {}
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  let site = options.site ?? (await loadServedSite(options.dir));
-  const source = { current: () => site };
+  let site = options.site ?? loadServedSite(options.dir);
+  // Watch mode swaps sites itself; a plain server follows builds made beside it by reading the manifest again.
+  const reload = options.site
+    ? undefined
+    : () => {
+        try {
+          site = loadServedSite(options.dir);
+        } catch {
+          // mid-build: the next request tries again
+        }
+      };
+  const source = { current: () => site, ...(reload ? { reload } : {}) };
+  // By path, polled: a clean build swaps the whole folder, which a watch on the old folder would miss.
+  const manifestFile = join(options.dir, MANIFEST_PATH);
+  if (reload) watchFile(manifestFile, { interval: 500, persistent: false }, reload);
   const app = createApp(source, options);
   const server = createServer();
   // Node's own idle sweep (server.close(), closeIdleConnections()) destroys a connection as soon as its
@@ -76,6 +92,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     close: () =>
       new Promise<void>((resolve) => {
         closing = true;
+        if (reload) unwatchFile(manifestFile, reload);
         server.close(() => resolve()); // also closes the idle connections, with the sweep above
       }),
   };

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeHtml, htmlText, validateHtml } from "../helpers/consumers.ts";
 import { buildFixtureSite, type FixtureSite } from "../helpers/fixture.ts";
+import { tagSlug } from "../../src/render/tags.ts";
 import { humanDate } from "../../src/render/html.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 
@@ -73,7 +74,7 @@ describe("what the pages say and link to", () => {
       expect(decodeHtml(html)).toContain(`· ${a.author ?? site.config.author.name}</p>`);
       expect(attrs(html, "link").find((l) => l.rel === "canonical")?.href).toBe(e.url);
       expect(html).toContain(a.contentHtml);
-      for (const t of a.tags) expect(html).toContain(`<li>${htmlText(t)}</li>`);
+      for (const t of a.tags) expect(html).toContain(`<a href="/blog/tags/${tagSlug(t)}/">${htmlText(t)}</a></li>`);
     }
   });
 

@@ -99,7 +99,7 @@ describe("graceful shutdown", () => {
       await writeFile(join(dir, "big.bin"), bytes);
       await writeFile(
         join(dir, MANIFEST_PATH),
-        serializeManifest([{ path: "big.bin", kind: "immutable", contentType: "application/octet-stream", cacheControl: "no-cache", bytes, sha256: sha256(bytes) }]),
+        serializeManifest([{ path: "big.bin", kind: "immutable", contentType: "application/octet-stream", cacheControl: "no-cache", size: bytes.length, sha256: sha256(bytes) }]),
       );
       const server = await serve(dir);
       const port = portOf(server);
