@@ -94,6 +94,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       stage: (f) => staging.write(f),
       progress: options.progress,
     });
+    await staging.flush();
     staging.commit(produced.entries, previous, [
       { path: MANIFEST_PATH, bytes: serializeManifest(produced.entries) },
       { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(produced.entries) },

@@ -71,8 +71,16 @@ const SUMMARY_LIMIT = 280;
 /** A plain-text summary: the first paragraph, cut at a word boundary when it is long. */
 export function summarize(firstParagraph: string): string {
   const text = firstParagraph.replace(/\s+/g, " ").trim();
-  if ([...text].length <= SUMMARY_LIMIT) return text;
-  const cut = [...text].slice(0, SUMMARY_LIMIT).join("");
+  // The limit counts code points; only the first SUMMARY_LIMIT are walked.
+  let end = 0;
+  let count = 0;
+  for (const ch of text) {
+    if (count === SUMMARY_LIMIT) break;
+    end += ch.length;
+    count++;
+  }
+  if (end === text.length) return text;
+  const cut = text.slice(0, end);
   const space = cut.lastIndexOf(" ");
   return `${(space > SUMMARY_LIMIT / 2 ? cut.slice(0, space) : cut).replace(/[\s.,;:]+$/, "")}…`;
 }

@@ -105,6 +105,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
         levels: WATCH_COMPRESSION_LEVELS,
       });
       files = produced.entries;
+      await staging.flush();
       // Synchronous from here to the swap: no request can be answered between the files landing in
       // dist/ and the server knowing their new manifest.
       staging.commit(files, previous, [

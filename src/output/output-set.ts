@@ -32,7 +32,7 @@ function byPath(a: { path: string }, b: { path: string }): number {
 }
 
 /** Enough files in flight to keep the thread pool compressing while the main thread renders. */
-const CONCURRENCY = 8;
+const CONCURRENCY = 16;
 
 /** Bodies read for recent files: an archive page and the article pages of its articles share them. */
 class BodyCache {
@@ -56,8 +56,8 @@ export interface ProduceOptions {
   /** The previous build's manifest entries by path (empty for a clean build). */
   previous: ReadonlyMap<string, ManifestEntry>;
   readBody(meta: ArticleMeta): Article;
-  /** Receives every file whose bytes are new; it must write them (or keep them) before returning. */
-  stage(file: OutputFile): void;
+  /** Receives every file whose bytes are new; resolves when it may take more. */
+  stage(file: OutputFile): Promise<void>;
   levels?: CompressionLevels;
   progress?: ProgressReport;
 }
@@ -100,7 +100,7 @@ export async function produceOutputs(plan: readonly PlannedFile[], options: Prod
       ...(v.br ? { br: { bytes: v.br, sha256: sha256(v.br) } } : {}),
       ...(v.gzip ? { gzip: { bytes: v.gzip, sha256: sha256(v.gzip) } } : {}),
     };
-    options.stage(file);
+    await options.stage(file);
     changed.push(p.path);
     return { ...manifestEntry(file), key };
   });

@@ -73,7 +73,8 @@ const articlesOf = (metas: readonly ArticleMeta[], bodies: ReadonlyMap<string, A
     return a;
   });
 
-function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMeta[], history: FeedHistory, kind: FileKind, config: SiteConfig, versionOf: VersionOf): PlannedFile[] {
+function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMeta[], history: FeedHistory, config: SiteConfig, versionOf: VersionOf): PlannedFile[] {
+  const kind: FileKind = history.kind === "archive" ? "archive" : "feed";
   const selfUrl = absoluteUrls(config, paths);
   const updated = newestUpdate(entries);
   // The hub is only for the feeds readers subscribe to; archive pages do not change for subscribers.
@@ -123,26 +124,26 @@ function streamFiles(stream: Stream, config: SiteConfig, ctx: PageContext, versi
   const headUrls = absoluteUrls(config, streamFeedPaths(stream.base));
   const archiveUrls = (k: number) => absoluteUrls(config, archivePaths(stream.base, k));
   const files: PlannedFile[] = [
-    ...feedFiles(stream, streamFeedPaths(stream.base), head, p.complete ? { kind: "complete" } : { kind: "current", prevArchive: archiveUrls(p.full) }, "feed", config, versionOf),
+    ...feedFiles(stream, streamFeedPaths(stream.base), head, p.complete ? { kind: "complete" } : { kind: "current", prevArchive: archiveUrls(p.full) }, config, versionOf),
     listFile(stream, { dir: stream.base, title: stream.title, description: stream.description, articles: head, ...(p.complete ? {} : { older: listPageDir(stream.base, p.full) }) }, ctx, versionOf),
   ];
   for (const k of pageNumbers(p)) {
     const { start, end } = pageRange(p, k);
     const entries = stream.articles.slice(start, end);
-    const open = k === p.full + 1;
     const history: FeedHistory = {
       kind: "archive",
       current: headUrls,
       ...(k > 1 ? { prevArchive: archiveUrls(k - 1) } : {}),
-      ...(open ? {} : { nextArchive: archiveUrls(k + 1) }),
+      ...(k <= p.full ? { nextArchive: archiveUrls(k + 1) } : {}),
     };
-    // The open page still fills up: it is cached like a feed, full pages like the archive they are.
-    files.push(...feedFiles(stream, archivePaths(stream.base, k), entries, history, open ? "feed" : "archive", config, versionOf));
+    // The open page still fills up, but every entry on it is also in the head feed: a cache holding it
+    // for a day costs a reader nothing, so it is cached like the full pages.
+    files.push(...feedFiles(stream, archivePaths(stream.base, k), entries, history, config, versionOf));
     files.push(listFile(stream, {
       dir: listPageDir(stream.base, k),
       title: `${stream.title} · page ${k}`,
       articles: entries,
-      newer: open ? stream.base : listPageDir(stream.base, k + 1),
+      newer: k <= p.full ? listPageDir(stream.base, k + 1) : stream.base,
       ...(k > 1 ? { older: listPageDir(stream.base, k - 1) } : {}),
     }, ctx, versionOf));
   }
