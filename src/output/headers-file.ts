@@ -1,7 +1,10 @@
 // dist/_headers in the Netlify / Cloudflare Pages format, derived from the same headers the server sends.
+// Files of one shape (articles/<id>/index.html, archive/<k>/rss.xml…) share one rule with placeholders,
+// so the file stays a few dozen rules at any size (Cloudflare Pages reads at most 100). Every URL matches
+// exactly one rule: CDNs join the values of a header set by several matching rules.
 
-import type { ManifestEntry } from "./manifest.ts";
 import { fileHeaders } from "./http-headers.ts";
+import type { ManifestEntry } from "./manifest.ts";
 
 export const HEADERS_FILE_PATH = "_headers";
 
@@ -12,11 +15,39 @@ export function urlPathsOf(path: string): string[] {
   return [`/${path}`];
 }
 
+/**
+ * "/articles/5eedfeed00000001/index.html" → "/articles/:p1/index.html": the first and last segments
+ * stay, the ones between become placeholders. Two URLs with the same shape match the same rule and no
+ * other, since a placeholder matches exactly one segment.
+ */
+export function urlShape(url: string): string {
+  const segments = url.split("/"); // ["", first, …middle, last]
+  if (segments.length <= 3) return url;
+  return [...segments.slice(0, 2), ...segments.slice(2, -1).map((_, i) => `:p${i + 1}`), segments.at(-1)].join("/");
+}
+
+function block(url: string, lines: string): string {
+  return `${url}\n${lines}`;
+}
+
 export function renderHeadersFile(files: readonly ManifestEntry[]): string {
-  const blocks: string[] = [];
+  const groups = new Map<string, { lines: Set<string>; urls: [string, string][] }>();
   for (const f of files) {
     const lines = fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n");
-    for (const url of urlPathsOf(f.path)) blocks.push(`${url}\n${lines}`);
+    for (const url of urlPathsOf(f.path)) {
+      const shape = urlShape(url);
+      let g = groups.get(shape);
+      if (!g) groups.set(shape, (g = { lines: new Set(), urls: [] }));
+      g.lines.add(lines);
+      g.urls.push([url, lines]);
+    }
+  }
+  const blocks: string[] = [];
+  for (const shape of [...groups.keys()].sort()) {
+    const g = groups.get(shape)!;
+    // A shape whose files differ (a tag feed's own WebSub Link) is declared file by file.
+    if (g.lines.size === 1) blocks.push(block(shape, [...g.lines][0]!));
+    else for (const [url, lines] of g.urls.sort(([a], [b]) => (a < b ? -1 : 1))) blocks.push(block(url, lines));
   }
   return `${blocks.join("\n")}\n`;
 }

@@ -247,6 +247,18 @@ export function rawGet(port: number, target: string, headerLines: string[] = [],
 // ------------------------------------------------------------------------------------------ _headers
 
 /** Netlify/Cloudflare _headers: a URL path line, then indented "Name: value" lines. Blocks by path, in order. */
+/**
+ * Netlify / Cloudflare Pages matching of one _headers rule: a ":name" segment matches exactly one
+ * non-empty segment, "*" any rest of the path, anything else itself. Written from their docs, not from our code.
+ */
+export function ruleMatches(rule: string, url: string): boolean {
+  const pattern = rule
+    .split("/")
+    .map((seg) => (seg.startsWith(":") ? "[^/]+" : seg === "*" ? ".*" : seg.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("/");
+  return new RegExp(`^${pattern}$`).test(url);
+}
+
 export function parseHeadersFile(text: string): Map<string, [string, string][]> {
   const blocks = new Map<string, [string, string][]>();
   let current: [string, string][] | undefined;
