@@ -46,6 +46,9 @@ export async function compressVariants(bytes: Buffer, kind: FileKind, table: Com
         [constants.BROTLI_PARAM_QUALITY]: levels.brotli,
         [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
         [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+        // A window no larger than the file: the default 4 MB window (and its tables) per stream in flight
+        // was most of a large build's memory, for no gain on files of a few KB.
+        [constants.BROTLI_PARAM_LGWIN]: Math.max(constants.BROTLI_MIN_WINDOW_BITS, Math.min(constants.BROTLI_DEFAULT_WINDOW, Math.ceil(Math.log2(bytes.length + 1)))),
       },
     }),
     gz(bytes, { level: levels.gzip }),

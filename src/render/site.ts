@@ -139,11 +139,14 @@ function streamFiles(stream: Stream, config: SiteConfig, ctx: PageContext, versi
     // The open page still fills up, but every entry on it is also in the head feed: a cache holding it
     // for a day costs a reader nothing, so it is cached like the full pages.
     files.push(...feedFiles(stream, archivePaths(stream.base, k), entries, history, config, versionOf));
+    // HTML needs no open page: the index shows all of its articles, and a page's Newer link may change
+    // when the next page fills (only feeds promise archive pages that never change).
+    if (k > p.full) continue;
     files.push(listFile(stream, {
       dir: listPageDir(stream.base, k),
       title: `${stream.title} · page ${k}`,
       articles: entries,
-      newer: k <= p.full ? listPageDir(stream.base, k + 1) : stream.base,
+      newer: k < p.full ? listPageDir(stream.base, k + 1) : stream.base,
       ...(k > 1 ? { older: listPageDir(stream.base, k - 1) } : {}),
     }, ctx, versionOf));
   }

@@ -430,15 +430,17 @@ function checkStreamPages(b: Built, stream: Stream): string[] {
   expect(newer.at(-1), `${where}: the Newer links end at the index`).toBe(indexPath);
   const onDisk = readdirSync(pagesDir).map((k) => `${stream.base}page/${k}/index.html`);
   expect(newer.slice(0, -1).sort(), `${where}: every list page is on the Newer chain`).toEqual(onDisk.sort());
+  // Numbered pages are the full ones, counted from the oldest; the articles after them are on the index.
+  const size = Math.min(b.config.feedSize, b.config.pageSize);
+  const full = Math.floor(hrefs.length / size);
   expect(
     newer
       .slice(0, -1)
       .reverse()
       .flatMap(listed),
-    `${where}: the numbered pages split the list`,
-  ).toEqual(hrefs);
-  const size = Math.min(b.config.feedSize, b.config.pageSize);
-  for (const p of newer.slice(0, -2)) expect(listed(p).length, `${p}: a full page`).toBe(size);
+    `${where}: the numbered pages split the oldest full pages' worth of the list`,
+  ).toEqual(hrefs.slice(hrefs.length - full * size));
+  for (const p of newer.slice(0, -1)) expect(listed(p).length, `${p}: a full page`).toBe(size);
   return newer.slice(0, -1);
 }
 
@@ -513,7 +515,7 @@ describe.each(CASES)("$name", (c) => {
     for (const stream of b.streams) checkStreamPages(b, stream);
   });
 
-  it("HTML: numbered pages link each other both ways, and the open page's Newer link is the index", () => {
+  it("HTML: numbered pages link each other both ways, and the newest one's Newer link is the index", () => {
     const b = site(c);
     for (const stream of b.streams) {
       const pages = checkStreamPages(b, stream);
@@ -552,10 +554,10 @@ describe.each(CASES)("$name", (c) => {
   });
 });
 
-describe("known inconsistency", () => {
-  // The index's Older link skips the open page (its entries are all on the index), but the page it leads
-  // to links Newer to the open page, whose Newer link is the index: rel=next/prev are not inverses there.
-  it.fails("HTML: the page the index's Older link leads to links Newer back to the index", () => {
+describe("HTML list pages and the index", () => {
+  // The index shows every article of the open archive page, so HTML has no open page: the index's Older
+  // link and the newest list page's Newer link are inverses.
+  it("the page the index's Older link leads to links Newer back to the index", () => {
     const b = site(CASES[0]!);
     const older = relHref(listPage(b, "index.html"), "next");
     expect(older).toBeDefined();
