@@ -1,0 +1,711 @@
+// The incremental build: the seed index cached beside dist/, files skipped by their input key, and new
+// files committed by journal. An incremental build (with its cache, or with the cache deleted) must give
+// the same bytes as a clean build; an edit must rewrite only the files that show it; a failed or killed
+// build must never leave a dist/ that is neither the old build nor the new one; and a server running
+// beside dist/ must follow a rebuild without ever sending a body under another body's ETag.
+
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { cp, mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { request } from "node:http";
+import { dirname, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { corpusFile, writeCorpus } from "../../bench/corpus.ts";
+import { build, type BuildResult } from "../../src/build.ts";
+import { recoverInterruptedSwap } from "../../src/output/write-dist.ts";
+import { startServer } from "../../src/server/serve.ts";
+import type { SiteConfig } from "../../src/types.ts";
+import { copyRepoSeeds, markdownSeed, readTree, textSeed, treeDifferences, writeSeeds } from "../helpers/files.ts";
+import { EXTRA_SEEDS } from "../helpers/fixture.ts";
+import { testConfig } from "../helpers/site.ts";
+import { useTempDirs } from "../helpers/tmp.ts";
+
+const tmp = useTempDirs("seedfeed-incremental-");
+
+const COUNT = 300;
+const FEED_SIZE = 10;
+/** Smaller than the feed: archive and list pages hold min(pageSize, feedSize) = 7 articles. */
+const PAGE_SIZE = 7;
+const CONFIG = testConfig({ feedSize: FEED_SIZE, pageSize: PAGE_SIZE });
+
+// ---------------------------------------------------------------------------------------------------
+// An independent model of the corpus: ids, dates and tags read from the seed text bench/corpus.ts writes,
+// ordered by the documented rule (newest first, ties by id), paged by the documented rule (pages of
+// min(pageSize, feedSize) counted from the oldest article). Nothing here asks src/ where an article is.
+
+interface Doc {
+  source: string;
+  id: string;
+  date: string;
+  tags: string[];
+}
+
+function docOf(source: string, text: string): Doc {
+  const id = /(?:^|\/)md\/([a-z0-9_-]+)\.md$/.exec(source)?.[1] ?? /_([0-9a-f]{16})\.txt$/.exec(source)?.[1];
+  const date = /^ date (\d{4}-\d{2}-\d{2})/.exec(text)?.[1] ?? /\ndate: (\d{4}-\d{2}-\d{2})\n/.exec(text)?.[1];
+  const tags = /\ntags: \[(.*)\]\n/.exec(text)?.[1]?.split(",").map((t) => t.trim()) ?? [];
+  if (!id || !date) throw new Error(`the model cannot read ${source}`);
+  return { source, id, date, tags };
+}
+
+/** Every seed of the folder as the model reads it. */
+async function modelOf(seeds: string): Promise<Doc[]> {
+  const names = (await readdir(seeds, { recursive: true })).filter((n) => /\.(txt|md)$/.test(n));
+  return Promise.all(names.map(async (n) => docOf(n, await readFile(join(seeds, n), "utf8"))));
+}
+
+function newestFirst(docs: readonly Doc[]): Doc[] {
+  return [...docs].sort((a, b) => (a.date !== b.date ? (a.date < b.date ? 1 : -1) : a.id < b.id ? -1 : 1));
+}
+
+/** Full pages of a stream of n articles: those that hold exactly min(pageSize, feedSize) articles. */
+function fullPages(n: number): number[] {
+  if (n <= FEED_SIZE) return []; // the head holds every article: no pages
+  return Array.from({ length: Math.floor(n / Math.min(FEED_SIZE, PAGE_SIZE)) }, (_, i) => i + 1);
+}
+
+interface Placement {
+  inHead: boolean;
+  /** The archive page that holds the article (pages count from the oldest); absent without pages. */
+  page?: number;
+  /** Whether that page is full (the open page after the full ones has archive feeds but no HTML page). */
+  pageIsFull: boolean;
+}
+
+/** Where one article sits in a stream (newest first). */
+function placement(stream: readonly Doc[], id: string): Placement {
+  const index = stream.findIndex((d) => d.id === id);
+  if (index < 0) throw new Error(`${id} is not in the stream`);
+  const inHead = index < FEED_SIZE;
+  if (stream.length <= FEED_SIZE) return { inHead, pageIsFull: false };
+  const page = Math.floor((stream.length - 1 - index) / Math.min(FEED_SIZE, PAGE_SIZE)) + 1;
+  return { inHead, page, pageIsFull: page <= fullPages(stream.length).length };
+}
+
+const FEEDS = ["rss.xml", "atom.xml", "feed.json"];
+
+/** The files of a stream (base "" or "tags/<t>/") that show an article placed so. */
+function filesShowing(base: string, p: Placement): string[] {
+  const files: string[] = [];
+  if (p.inHead) files.push(...FEEDS.map((f) => base + f), `${base}index.html`);
+  if (p.page !== undefined) files.push(...FEEDS.map((f) => `${base}archive/${p.page}/${f}`));
+  if (p.page !== undefined && p.pageIsFull) files.push(`${base}page/${p.page}/index.html`);
+  return files;
+}
+
+/** Each path with its precompressed variants, as far as `tree` has them. */
+function withVariants(paths: Iterable<string>, tree: Map<string, Buffer>): string[] {
+  const out: string[] = [];
+  for (const p of paths) for (const q of [p, `${p}.br`, `${p}.gz`]) if (tree.has(q)) out.push(q);
+  return out.sort();
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Real folders, real builds.
+
+interface Site {
+  root: string;
+  seeds: string;
+  out: string;
+}
+
+async function corpusSite(): Promise<Site> {
+  const root = await tmp.make();
+  const seeds = join(root, "seeds");
+  await writeCorpus(seeds, COUNT);
+  return { root, seeds, out: join(root, "dist") };
+}
+
+let shared: Promise<Site> | undefined;
+
+/**
+ * One corpus site built once and then used by the tests below in turn (a full build of it takes a second
+ * or two here). Each test reads the site as it finds it and leaves it built from its seeds.
+ */
+function sharedSite(): Promise<Site> {
+  return (shared ??= corpusSite().then(async (site) => {
+    await buildOk(site.seeds, site.out);
+    return site;
+  }));
+}
+
+async function buildOk(seedsDir: string, outDir: string, config: SiteConfig = CONFIG): Promise<BuildResult> {
+  const result = await build({ seedsDir, outDir, config });
+  expect(result.written, JSON.stringify(result.diagnostics.filter((d) => d.severity === "error"))).toBe(true);
+  return result;
+}
+
+/** Every folder under `dir`, relative: a folder left empty by a deletion shows up here. */
+async function readDirs(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  return entries.filter((e) => e.isDirectory()).map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort();
+}
+
+interface Snapshot {
+  tree: Map<string, Buffer>;
+  dirs: string[];
+}
+
+async function snapshot(out: string): Promise<Snapshot> {
+  return { tree: await readTree(out), dirs: await readDirs(out) };
+}
+
+/** A clean build of `seeds` into a fresh folder, read back. */
+async function cleanBuild(seeds: string, config: SiteConfig): Promise<Snapshot> {
+  const root = await tmp.make();
+  await buildOk(seeds, join(root, "dist"), config);
+  return snapshot(join(root, "dist"));
+}
+
+/** What sits beside dist/ that a build made: staging folders, a folder swapped aside. */
+async function leftovers(root: string): Promise<string[]> {
+  return (await readdir(root)).filter((n) => n.startsWith(".dist."));
+}
+
+interface ManifestLine {
+  path: string;
+  sha256: string;
+  lastModified?: string;
+}
+
+function manifestFiles(tree: Map<string, Buffer>): ManifestLine[] {
+  return (JSON.parse(tree.get("manifest.json")!.toString("utf8")) as { files: ManifestLine[] }).files;
+}
+
+const withoutLastModified = (manifest: Buffer) => manifest.toString("utf8").replace(/"lastModified":"[^"]*",/g, "");
+
+/**
+ * An incremental dist/ against a clean build of the same seeds: the same folders, the same files, every
+ * file byte for byte, the manifest too except for Last-Modified. That one is history by design
+ * (lastModifiedFor: a file whose bytes changed without a newer date moves on by a second from the
+ * previous build's value, which a clean build does not have); it may only be later, never earlier.
+ */
+function expectSameAsClean(inc: Snapshot, clean: Snapshot, label: string): void {
+  expect([...inc.tree.keys()], label).toEqual([...clean.tree.keys()]);
+  expect(inc.dirs, label).toEqual(clean.dirs);
+  expect(treeDifferences(inc.tree, clean.tree).filter((p) => p !== "manifest.json"), label).toEqual([]);
+  expect(withoutLastModified(inc.tree.get("manifest.json")!), label).toBe(withoutLastModified(clean.tree.get("manifest.json")!));
+  const cleanLines = new Map(manifestFiles(clean.tree).map((f) => [f.path, f]));
+  for (const f of manifestFiles(inc.tree)) {
+    const c = cleanLines.get(f.path)!;
+    // (A page emptied by a deletion has no date in a clean build, and keeps a moved-on one here.)
+    if (c.lastModified) expect(Date.parse(f.lastModified ?? ""), `${label}: ${f.path}`).toBeGreaterThanOrEqual(Date.parse(c.lastModified));
+  }
+}
+
+async function editFile(file: string, edit: (text: string) => string): Promise<void> {
+  const before = await readFile(file, "utf8");
+  const after = edit(before);
+  if (after === before) throw new Error(`the edit of ${file} changed nothing`);
+  await writeFile(file, after);
+}
+
+/** Replaces the first word of a seed's body (so the summary the list pages show changes too). */
+function reviseBody(text: string): string {
+  if (text.startsWith("---\n")) return text.replace("\n---\n", "\n---\nRevised: ");
+  const lines = text.split("\n");
+  lines[2] = `Revised: ${lines[2]}`;
+  return lines.join("\n");
+}
+
+async function inodes(out: string, paths: readonly string[]): Promise<Map<string, number>> {
+  const m = new Map<string, number>();
+  for (const p of paths) m.set(p, (await stat(join(out, p))).ino);
+  return m;
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+describe("incremental builds give the bytes of a clean build", () => {
+  it("after each edit of a sequence, with the seed cache kept and with it deleted", async () => {
+    const site = await corpusSite();
+    const { seeds } = site;
+    // Two dist/ folders built after every step: one keeps its seed cache, one loses it before each build.
+    const warm = join(site.root, "warm", "dist");
+    const cold = join(site.root, "cold", "dist");
+    const warmCache = join(site.root, "warm", ".dist-cache", "seeds.json");
+    const coldCache = join(site.root, "cold", ".dist-cache");
+    let config = CONFIG;
+    await buildOk(seeds, warm, config);
+    // The first build went into an empty folder: it is the clean build of the unchanged seeds.
+    let clean = await snapshot(warm);
+    await cp(warm, cold, { recursive: true });
+
+    const seed = (i: number) => join(seeds, corpusFile(i).name);
+    const steps: { name: string; apply: () => Promise<void>; changes: "some" | "none"; sameSeeds?: true }[] = [
+      { name: "nothing changed", changes: "none", sameSeeds: true, apply: async () => {} },
+      { name: "body of an old article", changes: "some", apply: () => editFile(seed(12), reviseBody) },
+      {
+        name: "a title",
+        changes: "some",
+        apply: () =>
+          editFile(seed(150), (t) => {
+            const lines = t.split("\n");
+            lines[1] = "A title written again & <escaped>";
+            return lines.join("\n");
+          }),
+      },
+      {
+        name: "a new newest article",
+        changes: "some",
+        apply: () => writeSeeds(seeds, { "md/newest-article.md": markdownSeed(["title: The newest article", "date: 2019-03-01", "tags: [sport, fresh]"], "Fresh news.\n") }),
+      },
+      {
+        name: "a backdated article (older than all: every page moves by one)",
+        changes: "some",
+        apply: () => writeSeeds(seeds, { "000000_00000000000000aa.txt": textSeed({ date: "2017-06-01", title: "From before it all", paragraphs: ["An old story."] }) }),
+      },
+      { name: "a deleted seed", changes: "some", apply: () => unlink(seed(77)) },
+      {
+        name: "a renamed seed file (same id, another folder)",
+        changes: "none",
+        apply: async () => {
+          await mkdir(join(seeds, "moved"), { recursive: true });
+          await rename(seed(100), join(seeds, "moved", corpusFile(100).name));
+        },
+      },
+      {
+        name: "the tags of a Markdown seed",
+        changes: "some",
+        apply: () => editFile(seed(59), (t) => t.replace(/\ntags: \[.*\]\n/, "\ntags: [culture, brand-new]\n")),
+      },
+      {
+        name: "the config (title)",
+        changes: "some",
+        apply: async () => {
+          config = testConfig({ feedSize: FEED_SIZE, pageSize: PAGE_SIZE, title: "Retitled site" });
+        },
+      },
+    ];
+
+    for (const step of steps) {
+      await step.apply();
+      // The warm build finds the cache the last build left beside dist/ (not in it: dist/ is published).
+      const cacheBefore = JSON.parse(await readFile(warmCache, "utf8")) as { records: unknown[] };
+      expect(cacheBefore.records.length, step.name).toBeGreaterThanOrEqual(COUNT);
+      const r = await buildOk(seeds, warm, config);
+      await rm(coldCache, { recursive: true, force: true });
+      const rc = await buildOk(seeds, cold, config);
+
+      if (step.changes === "none") expect(r.changed, step.name).toEqual([]);
+      else expect(r.changed.length, step.name).toBeGreaterThan(0);
+      expect(rc.changed, step.name).toEqual(r.changed);
+
+      if (!step.sameSeeds) clean = await cleanBuild(seeds, config);
+      const [warmSnap, coldSnap] = await Promise.all([snapshot(warm), snapshot(cold)]);
+      expectSameAsClean(warmSnap, clean, `${step.name} (seed cache kept)`);
+      // Losing the cache costs a re-read of every seed, nothing else: byte-identical, manifest included.
+      expect(treeDifferences(coldSnap.tree, warmSnap.tree), `${step.name} (seed cache deleted)`).toEqual([]);
+      expect(coldSnap.dirs, step.name).toEqual(warmSnap.dirs);
+      expect(await leftovers(join(site.root, "warm")), step.name).toEqual([]);
+      expect(await leftovers(join(site.root, "cold")), step.name).toEqual([]);
+    }
+    // The steps did reach dist/: the deleted article is gone, the renamed one and the new ones are there.
+    const final = await readTree(warm);
+    expect(final.has(`articles/${docOf(corpusFile(77).name, corpusFile(77).text).id}/index.html`)).toBe(false);
+    expect(final.has(`articles/${docOf(corpusFile(100).name, corpusFile(100).text).id}/index.html`)).toBe(true);
+    expect(final.has("articles/newest-article/index.html")).toBe(true);
+    expect(final.has("articles/00000000000000aa/index.html")).toBe(true);
+    expect(final.has("tags/brand-new/rss.xml")).toBe(true);
+    expect(final.get("rss.xml")!.toString("utf8")).toContain("Retitled site");
+  });
+});
+
+describe("an edit rewrites only the files that show it", () => {
+  it("editing an old article's body changes its page, its archive page, its list page and its tags' files: no other archive page", async () => {
+    const site = await sharedSite();
+    const before = await readTree(site.out);
+    const main = newestFirst(await modelOf(site.seeds));
+    const tagStream = (t: string) => main.filter((d) => d.tags.includes(t));
+    // The oldest Markdown article with a tag whose stream has archive pages, so tag archives are covered.
+    const target = [...main].reverse().find((d) => d.tags.some((t) => tagStream(t).length > FEED_SIZE))!;
+    expect(target, "the corpus has an old tagged article").toBeDefined();
+
+    const inMain = placement(main, target.id);
+    expect(inMain.inHead, "an old article is not in the head feed").toBe(false);
+    const expectedPaths = new Set([`articles/${target.id}/index.html`, ...filesShowing("", inMain), "manifest.json"]);
+    for (const t of target.tags) for (const p of filesShowing(`tags/${t}/`, placement(tagStream(t), target.id))) expectedPaths.add(p);
+    const expected = withVariants(expectedPaths, before);
+    // The expectation names an archive page of the site and one of a tag, and all of them exist.
+    for (const p of expectedPaths) expect(before.has(p), p).toBe(true);
+    expect(expected.filter((p) => /^archive\/\d+\/rss\.xml$/.test(p))).toEqual([`archive/${inMain.page}/rss.xml`]);
+    expect(expected.some((p) => /^tags\/[^/]+\/archive\/\d+\/atom\.xml$/.test(p))).toBe(true);
+
+    await editFile(join(site.seeds, target.source), reviseBody);
+    // manifest.json and _headers are written by every build; every other file is left alone unless new.
+    const untouched = [...before.keys()].filter((p) => !expected.includes(p) && p !== "_headers");
+    const inoBefore = await inodes(site.out, untouched);
+    const r = await buildOk(site.seeds, site.out);
+    const after = await readTree(site.out);
+
+    const changed = treeDifferences(before, after);
+    // _headers holds no validators (no ETag, no Last-Modified), so an edit of a body leaves it as it was.
+    expect(changed).toEqual(expected);
+    expect(changed.filter((p) => p.includes("archive/"))).toEqual(expected.filter((p) => p.includes("archive/")));
+    expect(r.changed).toEqual([...expectedPaths].filter((p) => p !== "manifest.json").sort());
+    // The other files were not written at all: same inode, so a CDN sync or rsync sees them untouched.
+    expect(await inodes(site.out, untouched)).toEqual(inoBefore);
+    expect(await leftovers(site.root)).toEqual([]);
+  });
+
+  it("adding a newest article leaves every full archive page as it was, on disk the same file", async () => {
+    const site = await sharedSite();
+    const before = await readTree(site.out);
+    const docs = await modelOf(site.seeds);
+    const n = docs.length;
+    const tags = [...new Set(docs.flatMap((d) => d.tags))].sort();
+    // The new article is tagged with the biggest tag (which has archive pages) and a tag without any yet.
+    const bySize = tags.map((t) => ({ t, n: docs.filter((d) => d.tags.includes(t)).length })).sort((a, b) => b.n - a.n);
+    const paged = bySize[0]!;
+    expect(paged.n).toBeGreaterThan(FEED_SIZE);
+    // Every full archive page of the site and of each tag. And the HTML list pages of the full pages but
+    // the newest, whose Newer link moves from the index to the next page once that one fills (only the
+    // feeds promise archive pages that never change; src/render/site.ts).
+    const full: string[] = [];
+    const pagesOf = (base: string, count: number) => {
+      const pages = fullPages(count);
+      for (const k of pages) full.push(...FEEDS.map((f) => `${base}archive/${k}/${f}`));
+      for (const k of pages.slice(0, -1)) full.push(`${base}page/${k}/index.html`);
+    };
+    pagesOf("", n);
+    for (const { t, n: count } of bySize) pagesOf(`tags/${t}/`, count);
+    for (const p of full) expect(before.has(p), p).toBe(true);
+    const fullFiles = withVariants(full, before);
+    expect(fullPages(n).length).toBeGreaterThan(40);
+    expect(fullFiles.some((p) => p.startsWith(`tags/${paged.t}/archive/1/`))).toBe(true);
+    const inoBefore = await inodes(site.out, fullFiles);
+
+    await writeSeeds(site.seeds, {
+      "md/newest-in-test.md": markdownSeed(["title: The newest article", "date: 2019-03-01", `tags: [${paged.t}, fresh]`], "Fresh news.\n"),
+    });
+    const r = await buildOk(site.seeds, site.out);
+    const after = await readTree(site.out);
+    const changed = treeDifferences(before, after);
+    expect(changed.filter((p) => fullFiles.includes(p))).toEqual([]);
+    expect(await inodes(site.out, fullFiles)).toEqual(inoBefore);
+    // The build did take the article in: the head feeds and the open page changed.
+    expect(r.changed).toContain("rss.xml");
+    expect(r.changed).toContain(`archive/${fullPages(n).length + 1}/rss.xml`);
+    expect(after.get("rss.xml")!.toString("utf8")).toContain("The newest article");
+    expect(await leftovers(site.root)).toEqual([]);
+  });
+});
+
+describe("a build killed after its journal is finished by the next one; before it, left alone", () => {
+  /** dist/ from one build, and the dist/ a clean build of an edited copy of the seeds gives. */
+  async function twoBuilds() {
+    const root = await tmp.make();
+    const seeds = join(root, "seeds");
+    const out = join(root, "dist");
+    await copyRepoSeeds(seeds, EXTRA_SEEDS);
+    const config = testConfig();
+    await buildOk(seeds, out, config);
+    const a = await snapshot(out);
+    await editFile(join(seeds, "001_5eedfeed00000001.txt"), reviseBody);
+    await unlink(join(seeds, "same-day.md"));
+    await writeSeeds(seeds, { "newer.md": markdownSeed(["title: Newer", "date: 2026-01-02", "tags: [guest]"], "A newer article.\n") });
+    const target = await tmp.make();
+    await buildOk(seeds, join(target, "dist"), config);
+    const b = await snapshot(join(target, "dist"));
+    return { root, seeds, out, config, a, b };
+  }
+
+  /** A staging folder as a build writes it: B's new or changed files, and the journal of moves and deletions. */
+  async function stage(dir: string, a: Map<string, Buffer>, b: Map<string, Buffer>) {
+    const last = new Set(["manifest.json", "_headers"]); // moved last, as the build does
+    const moves = treeDifferences(a, b).filter((p) => b.has(p) && !last.has(p));
+    moves.push(...[...last].filter((p) => !a.get(p)?.equals(b.get(p)!)));
+    const deletes = [...a.keys()].filter((p) => !b.has(p));
+    for (const p of moves) {
+      await mkdir(dirname(join(dir, p)), { recursive: true });
+      await writeFile(join(dir, p), b.get(p)!);
+    }
+    return { moves, deletes };
+  }
+
+  it("a journaled staging folder with half its moves made is rolled forward to the new build, byte for byte", async () => {
+    const s = await twoBuilds();
+    const staging = join(s.root, ".dist.staging-test");
+    const journal = await stage(staging, s.a.tree, s.b.tree);
+    expect(journal.moves.length).toBeGreaterThan(4);
+    expect(journal.deletes).toContain("articles/same-day/index.html");
+    await writeFile(join(staging, ".journal.json"), JSON.stringify(journal));
+    // Killed halfway through the moves: the first half is in dist/, the rest still in staging.
+    for (const p of journal.moves.slice(0, journal.moves.length >> 1)) {
+      await mkdir(dirname(join(s.out, p)), { recursive: true });
+      await rename(join(staging, p), join(s.out, p));
+    }
+    expect(treeDifferences(await readTree(s.out), s.b.tree).length).toBeGreaterThan(0);
+
+    recoverInterruptedSwap(s.out);
+    expect(await leftovers(s.root)).toEqual([]);
+    const mended = await snapshot(s.out);
+    expect(treeDifferences(mended.tree, s.b.tree)).toEqual([]);
+    // The deleted article's folder went with its files.
+    expect(mended.dirs).toEqual(s.b.dirs);
+    // The next build takes the mended dist/ as its previous build: nothing left to write.
+    const r = await buildOk(s.seeds, s.out, s.config);
+    expect(r.changed).toEqual([]);
+    expect(treeDifferences(await readTree(s.out), s.b.tree)).toEqual([]);
+  });
+
+  it("the next build itself rolls a journaled staging folder forward", async () => {
+    const s = await twoBuilds();
+    const staging = join(s.root, ".dist.staging-test");
+    const journal = await stage(staging, s.a.tree, s.b.tree);
+    await writeFile(join(staging, ".journal.json"), JSON.stringify(journal));
+    await rename(join(staging, journal.moves[0]!), join(s.out, journal.moves[0]!));
+    const r = await buildOk(s.seeds, s.out, s.config);
+    expect(r.changed).toEqual([]);
+    expect(treeDifferences(await readTree(s.out), s.b.tree)).toEqual([]);
+    expect(await leftovers(s.root)).toEqual([]);
+  });
+
+  it("staging folders without a journal (none, or one not yet renamed into place) are removed and dist/ is untouched", async () => {
+    const s = await twoBuilds();
+    const none = join(s.root, ".dist.staging-nojournal");
+    const journal = await stage(none, s.a.tree, s.b.tree);
+    const tmpOnly = join(s.root, ".dist.staging-tmpjournal");
+    await stage(tmpOnly, s.a.tree, s.b.tree);
+    // Killed between writing the journal and the rename that is the commit point.
+    await writeFile(join(tmpOnly, ".journal.json.tmp"), JSON.stringify(journal));
+
+    recoverInterruptedSwap(s.out);
+    expect(await leftovers(s.root)).toEqual([]);
+    const after = await snapshot(s.out);
+    expect(treeDifferences(after.tree, s.a.tree)).toEqual([]);
+    expect(after.dirs).toEqual(s.a.dirs);
+  });
+});
+
+describe("a failed build never touches the last good dist/", () => {
+  it("an invalid seed (without --keep-going) leaves dist/ byte-identical and nothing beside it; fixed, the build is a clean one's", async () => {
+    const site = await sharedSite();
+    const before = await snapshot(site.out);
+    const ino = await inodes(site.out, [...before.tree.keys()]);
+    // A valid edit and a new article too: neither may leak into dist/.
+    await editFile(join(site.seeds, corpusFile(3).name), reviseBody);
+    await writeSeeds(site.seeds, {
+      "md/fine.md": markdownSeed(["title: Fine", "date: 2019-05-05"], "Fine.\n"),
+      "md/broken.md": markdownSeed(["title: Broken", "date: 2019-02-30"], "An impossible date.\n"),
+    });
+    const r = await build({ seedsDir: site.seeds, outDir: site.out, config: CONFIG });
+    expect(r.written).toBe(false);
+    expect(r.diagnostics.filter((d) => d.severity === "error").map((d) => d.file)).toEqual(["md/broken.md"]);
+    const after = await snapshot(site.out);
+    expect(treeDifferences(before.tree, after.tree)).toEqual([]);
+    expect(after.dirs).toEqual(before.dirs);
+    expect(await inodes(site.out, [...before.tree.keys()])).toEqual(ino);
+    expect(await leftovers(site.root)).toEqual([]);
+
+    // The failed build updated the seed cache; that must not lead the next build astray.
+    await unlink(join(site.seeds, "md/broken.md"));
+    const fixed = await buildOk(site.seeds, site.out);
+    expect(fixed.changed).toContain("articles/fine/index.html");
+    expectSameAsClean(await snapshot(site.out), await cleanBuild(site.seeds, CONFIG), "after the fix");
+  });
+
+  /** Waits until nothing beside dist/ changes any more (the file count of each leftover folder holds still). */
+  async function settled(root: string): Promise<string[]> {
+    const count = async (n: string) => (await readdir(join(root, n), { recursive: true }).catch(() => [])).length;
+    let last = "";
+    for (let stable = 0, i = 0; stable < 3 && i < 60; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      const names = await leftovers(root);
+      const now = JSON.stringify(await Promise.all(names.map(async (n) => [n, await count(n)])));
+      stable = now === last ? stable + 1 : 0;
+      last = now;
+    }
+    return leftovers(root);
+  }
+
+  interface RenderFailure {
+    site: Site;
+    before: Snapshot;
+    error: Error | undefined;
+    after: Snapshot;
+    leftovers: string[];
+  }
+  let renderFailure: Promise<RenderFailure> | undefined;
+
+  /**
+   * A build that throws while it renders: a seed changes under it after the scan (SeedChangedError), in a
+   * build where every file is new (another title). Run once; the seed is put back afterwards.
+   */
+  function failedRender(): Promise<RenderFailure> {
+    return (renderFailure ??= (async () => {
+      const site = await sharedSite();
+      const before = await snapshot(site.out);
+      // The oldest article: its page is the last article page of the plan, rendered after the first progress report.
+      const victim = join(site.seeds, newestFirst(await modelOf(site.seeds)).at(-1)!.source);
+      const original = await readFile(victim);
+      let changedUnderIt = false;
+      const error = await build({
+        seedsDir: site.seeds,
+        outDir: site.out,
+        config: testConfig({ feedSize: FEED_SIZE, pageSize: PAGE_SIZE, title: "Every file is new" }),
+        progress: (phase) => {
+          if (phase !== "rendering" || changedUnderIt) return;
+          changedUnderIt = true;
+          writeFileSync(victim, "\n"); // other bytes than the scan saw
+        },
+      }).then(
+        () => undefined,
+        (e: Error) => e,
+      );
+      expect(changedUnderIt).toBe(true);
+      const left = await settled(site.root);
+      const after = await snapshot(site.out);
+      await writeFile(victim, original);
+      return { site, before, error, after, leftovers: left };
+    })());
+  }
+
+  it("a build that throws while rendering leaves dist/ byte-identical; the next build clears what it left", async () => {
+    const f = await failedRender();
+    expect(f.error, "the build failed").toBeInstanceOf(Error);
+    expect(treeDifferences(f.before.tree, f.after.tree)).toEqual([]);
+    expect(f.after.dirs).toEqual(f.before.dirs);
+    // Same seeds and config as the last good build: nothing to write, and nothing left beside dist/.
+    const r = await buildOk(f.site.seeds, f.site.out);
+    expect(r.changed).toEqual([]);
+    expect(await leftovers(f.site.root)).toEqual([]);
+    expect(treeDifferences(f.before.tree, await readTree(f.site.out))).toEqual([]);
+  });
+
+  // BUG (src/concurrency.ts mapLimit, src/build.ts, src/output/write-dist.ts Staging.abort): when one
+  // file's render throws, mapLimit rejects at once while its 15 other workers keep taking items. build()
+  // then calls staging.abort() (rmSync of the staging folder) with writes in flight: the rmSync itself
+  // may throw ENOTEMPTY, which replaces the real error ("… changed during the build; build again"), and
+  // the workers that go on rendering, compressing and staging make the folder again
+  // (Staging.writeNow's mkdir recursive). A .dist.staging-* folder of partial files stays beside dist/
+  // until the next build. dist/ itself is safe (the test above). Remove `.fails` once this is fixed.
+  it.fails("a build that throws while rendering reports its own error and leaves no staging folder behind", async () => {
+    const f = await failedRender();
+    expect(f.error?.message).toMatch(/changed during the build/);
+    expect(f.leftovers).toEqual([]);
+  });
+});
+
+describe("manifest lines of files whose bytes did not change", () => {
+  /** A Markdown seed's bytes change but not what it shows: every file that lists it keeps its bytes, with a new key. */
+  async function commentOnly(config: SiteConfig) {
+    const root = await tmp.make();
+    const seeds = join(root, "seeds");
+    const out = join(root, "dist");
+    await copyRepoSeeds(seeds, EXTRA_SEEDS);
+    await buildOk(seeds, out, config);
+    await editFile(join(seeds, "more/2025/guest-post.md"), (t) => t.replace("---\n", "---\n# reviewed\n"));
+    const r = await buildOk(seeds, out, config);
+    expect(r.changed).toEqual([]);
+    return { inc: await readTree(out), clean: (await cleanBuild(seeds, config)).tree };
+  }
+
+  it("are written as a clean build writes them (no hub)", async () => {
+    const { inc, clean } = await commentOnly(testConfig());
+    expect(treeDifferences(inc, clean)).toEqual([]);
+  });
+
+  // BUG (src/output/output-set.ts produceOutputs, the "same bytes from new inputs" branch): the carried
+  // entry is rebuilt as `{ ...kept, ...headers, key, lastModified }` with `link` removed from `kept`, so
+  // `link` lands after `key`, where manifestEntry puts it after `cacheControl`. With a hub configured,
+  // the head and tag feeds' lines in manifest.json differ from a clean build's (same data, other key
+  // order). Remove `.fails` once that is fixed.
+  it.fails("are written as a clean build writes them (with a WebSub hub: feeds carry a Link header)", async () => {
+    const { inc, clean } = await commentOnly(testConfig({ hub: "https://hub.example.org/" }));
+    expect(treeDifferences(inc, clean)).toEqual([]);
+  });
+});
+
+describe("a server beside dist/ follows a build made beside it", () => {
+  interface Answer {
+    status: number;
+    etag: string | undefined;
+    encoding: string | undefined;
+    body: Buffer;
+  }
+
+  function get(url: string, acceptEncoding?: string): Promise<Answer> {
+    return new Promise((resolve, reject) => {
+      const req = request(url, { headers: acceptEncoding ? { "Accept-Encoding": acceptEncoding } : {} }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            etag: res.headers.etag,
+            encoding: res.headers["content-encoding"],
+            body: Buffer.concat(chunks),
+          }),
+        );
+        res.on("error", reject);
+      });
+      req.on("error", reject);
+      req.end();
+    });
+  }
+
+  const etagOf = (bytes: Buffer) => `"${createHash("sha256").update(bytes).digest("hex").slice(0, 32)}"`;
+
+  it("serves the new rss.xml within 2 s of the build, and every 200 body hashes to its ETag meanwhile", async () => {
+    const root = await tmp.make();
+    const seeds = join(root, "seeds");
+    const out = join(root, "dist");
+    await copyRepoSeeds(seeds, EXTRA_SEEDS);
+    await buildOk(seeds, out, testConfig());
+    const old = { identity: etagOf(await readFile(join(out, "rss.xml"))), br: etagOf(await readFile(join(out, "rss.xml.br"))) };
+    const server = await startServer({ dir: out, port: 0, host: "127.0.0.1" });
+    try {
+      const url = new URL("rss.xml", server.url).href;
+      const first = await get(url);
+      expect(first.status).toBe(200);
+      expect(first.etag).toBe(old.identity);
+
+      const problems: string[] = [];
+      const seen: { at: number; etag: string | undefined; encoding: string | undefined; status: number }[] = [];
+      let stop = false;
+      const poller = (async () => {
+        for (let i = 0; !stop; i++) {
+          const br = i % 2 === 1;
+          const a = await get(url, br ? "br" : undefined);
+          seen.push({ at: Date.now(), etag: a.etag, encoding: a.encoding, status: a.status });
+          if (a.status === 200) {
+            if (a.encoding !== (br ? "br" : undefined)) problems.push(`#${i}: Content-Encoding ${a.encoding}`);
+            if (etagOf(a.body) !== a.etag) problems.push(`#${i}: a ${a.body.length}-byte ${a.encoding ?? "identity"} body under ETag ${a.etag}`);
+          } else if (a.status !== 503) {
+            problems.push(`#${i}: status ${a.status}`);
+          }
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      })();
+
+      await writeSeeds(seeds, { "zz-newest.md": markdownSeed(["title: Served while it was built", "date: 2026-06-01"], "The server follows.\n") });
+      await buildOk(seeds, out, testConfig());
+      const built = Date.now();
+      const now = { identity: etagOf(await readFile(join(out, "rss.xml"))), br: etagOf(await readFile(join(out, "rss.xml.br"))) };
+      expect(now.identity).not.toBe(old.identity);
+      let followed: number | undefined;
+      while (followed === undefined && Date.now() - built < 3000) {
+        followed = seen.find((s) => s.at >= built && s.status === 200 && s.encoding === undefined && s.etag === now.identity)?.at;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      stop = true;
+      await poller;
+
+      expect(problems).toEqual([]);
+      expect(followed, "the new ETag was never served").toBeDefined();
+      expect(followed! - built).toBeLessThan(2000);
+      // Only the two builds' representations were ever served, and never the old one after the new one.
+      const allowed = new Set([old.identity, old.br, now.identity, now.br]);
+      for (const s of seen) if (s.status === 200) expect(allowed.has(s.etag!), s.etag).toBe(true);
+      const firstNew = seen.findIndex((s) => s.etag === now.identity || s.etag === now.br);
+      expect(seen.slice(firstNew).filter((s) => s.etag === old.identity || s.etag === old.br)).toEqual([]);
+      expect(seen.filter((s) => s.status === 200).length).toBeGreaterThan(5);
+      // The new body is what dist/ holds.
+      const last = await get(url);
+      expect(last.body.equals(await readFile(join(out, "rss.xml")))).toBe(true);
+    } finally {
+      await server.close();
+    }
+  });
+});
