@@ -103,7 +103,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
     const gone = [...previous.keys()].filter((p) => !present.has(p));
     return { ...result, files: produced.entries, written: true, changed: [...produced.changed, ...gone].sort() };
   } catch (e) {
-    staging.abort();
+    await staging.abort();
     throw e;
   }
 }

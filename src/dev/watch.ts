@@ -11,7 +11,7 @@ import { readArticle, scanSeeds, seedVersion, seedFormatOf, type SeedIndex } fro
 import { WATCH_COMPRESSION_LEVELS } from "../output/compress.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "../output/headers-file.ts";
 import { MANIFEST_PATH, previousEntries, serializeManifest, type ManifestEntry } from "../output/manifest.ts";
-import { produceOutputs } from "../output/output-set.ts";
+import { produceOutputs, type ProduceMemo } from "../output/output-set.ts";
 import { Staging } from "../output/write-dist.ts";
 import { planSite } from "../render/site.ts";
 import { servedSite, type ServedSite } from "../server/from-manifest.ts";
@@ -74,6 +74,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   // dist/ as it is when watch mode starts: unchanged files are not rendered again, only reported as such.
   let previous = previousEntries(await readFile(join(options.outDir, MANIFEST_PATH), "utf8").catch(() => undefined));
   let pending: Set<string> | "all" = "all";
+  const memo: ProduceMemo = { keys: new Map() };
 
   const reloadConfig = async () => {
     try {
@@ -103,6 +104,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
         readBody: (m) => readArticle(options.seedsDir, index, m),
         stage: (f) => staging.write(f),
         levels: WATCH_COMPRESSION_LEVELS,
+        memo,
       });
       files = produced.entries;
       await staging.flush();
@@ -115,7 +117,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
       const present = new Set(files.map((f) => f.path));
       changedOutputs = [...produced.changed, ...[...previous.keys()].filter((p) => !present.has(p))].sort();
     } catch (e) {
-      staging.abort();
+      await staging.abort();
       pending = "all"; // what this rebuild saw is not in dist/: look at everything again next time
       throw e;
     }

@@ -30,10 +30,15 @@ function block(url: string, lines: string): string {
   return `${url}\n${lines}`;
 }
 
+// An entry carried over from the previous build keeps its header lines: watch mode rebuilds this file
+// for every edit.
+const linesOf = new WeakMap<ManifestEntry, string>();
+
 export function renderHeadersFile(files: readonly ManifestEntry[]): string {
   const groups = new Map<string, { lines: Set<string>; urls: [string, string][] }>();
   for (const f of files) {
-    const lines = fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n");
+    let lines = linesOf.get(f);
+    if (lines === undefined) linesOf.set(f, (lines = fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n")));
     for (const url of urlPathsOf(f.path)) {
       const shape = urlShape(url);
       let g = groups.get(shape);

@@ -53,6 +53,23 @@ export function manifestEntry(f: OutputFile): ManifestEntry {
   };
 }
 
+/** An entry with its keys in one fixed order, whichever way it was made: manifest.json is compared byte for byte. */
+export function manifestEntryOf(e: Omit<ManifestEntry, "key">, key: string): ManifestEntry {
+  return {
+    path: e.path,
+    kind: e.kind,
+    contentType: e.contentType,
+    cacheControl: e.cacheControl,
+    ...(e.link ? { link: e.link } : {}),
+    size: e.size,
+    sha256: e.sha256,
+    ...(e.lastModified ? { lastModified: e.lastModified } : {}),
+    ...(e.br ? { br: e.br } : {}),
+    ...(e.gzip ? { gzip: e.gzip } : {}),
+    key,
+  };
+}
+
 // Entries carried over from the previous build keep their serialized line: a rebuild of a large site
 // then costs a join, not a stringify per file.
 const lines = new WeakMap<ManifestEntry, string>();

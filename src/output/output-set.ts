@@ -8,23 +8,10 @@ import type { PlannedFile } from "../render/site.ts";
 import type { Article, ArticleMeta, OutputFile, ProgressReport, SiteConfig } from "../types.ts";
 import { cachePolicyFor } from "./cache-policy.ts";
 import { COMPRESSION_LEVELS, compressVariants, type CompressionLevels } from "./compress.ts";
-import { manifestEntry, type ManifestEntry } from "./manifest.ts";
+import { manifestEntry, manifestEntryOf, type ManifestEntry } from "./manifest.ts";
 
 export function sha256(bytes: Buffer | string): string {
   return createHash("sha256").update(bytes).digest("hex");
-}
-
-/**
- * Last-Modified comes from the content (the newest article date a file shows), so a fresh clone agrees
- * with a long-lived dist/. When the bytes change without a newer date (a typo fixed in a seed whose
- * only date is its publication day, an article deleted), the previous value moves on by one second,
- * so clients that validate with If-Modified-Since alone still see the change.
- */
-export function lastModifiedFor(sha: string, derived: string | undefined, previous: ManifestEntry | undefined): string | undefined {
-  if (!previous?.lastModified) return derived;
-  if (previous.sha256 === sha) return previous.lastModified;
-  if (derived !== undefined && derived > previous.lastModified) return derived;
-  return new Date(Date.parse(previous.lastModified) + 1000).toISOString();
 }
 
 function byPath(a: { path: string }, b: { path: string }): number {
@@ -49,6 +36,17 @@ class BodyCache {
   }
 }
 
+/**
+ * What watch mode keeps between rebuilds so that one edit in a large site costs little: each file's
+ * inputs and key (a string comparison instead of a hash per file), and the path order of the last plan.
+ */
+export interface ProduceMemo {
+  siteKey?: string;
+  keys: Map<string, { inputs: string; key: string }>;
+  paths?: string[];
+  order?: number[];
+}
+
 export interface ProduceOptions {
   config: SiteConfig;
   /** Stands for seedfeed's own code and the config: a change of either makes every key new. */
@@ -60,6 +58,7 @@ export interface ProduceOptions {
   stage(file: OutputFile): Promise<void>;
   levels?: CompressionLevels;
   progress?: ProgressReport;
+  memo?: ProduceMemo;
 }
 
 export interface Produced {
@@ -69,26 +68,62 @@ export interface Produced {
   changed: string[];
 }
 
+function keyOf(p: PlannedFile, siteKey: string, memo: ProduceMemo | undefined): string {
+  const inputs = p.inputs();
+  const known = memo?.keys.get(p.path);
+  if (known && known.inputs === inputs) return known.key;
+  const key = sha256(`${siteKey}\n${p.path}\n${inputs}`).slice(0, 32);
+  memo?.keys.set(p.path, { inputs, key });
+  return key;
+}
+
+/** Indices of `plan` in path order; reused while the plan has the same paths in the same order. */
+function pathOrder(plan: readonly PlannedFile[], memo: ProduceMemo | undefined): number[] {
+  const paths = plan.map((p) => p.path);
+  const same = memo?.paths && memo.order && memo.paths.length === paths.length && memo.paths.every((x, i) => x === paths[i]);
+  if (same) return memo.order!;
+  const order = paths.map((_, i) => i).sort((a, b) => byPath(plan[a]!, plan[b]!));
+  for (let i = 1; i < order.length; i++) {
+    if (paths[order[i]!] === paths[order[i - 1]!]) throw new Error(`two outputs claim the path ${paths[order[i]!]}`);
+  }
+  if (memo) Object.assign(memo, { paths, order });
+  return order;
+}
+
 export async function produceOutputs(plan: readonly PlannedFile[], options: ProduceOptions): Promise<Produced> {
   const { config, previous } = options;
+  const memo = options.memo;
+  if (memo && memo.siteKey !== options.siteKey) Object.assign(memo, { siteKey: options.siteKey, keys: new Map() });
   const bodies = new BodyCache(options.readBody, 4 * config.pageSize + 2 * config.feedSize + 64);
   const changed: string[] = [];
-  let done = 0;
-  const entries = await mapLimit(plan, CONCURRENCY, async (p): Promise<ManifestEntry> => {
-    if (++done % 256 === 0) options.progress?.("rendering", done, plan.length);
-    const key = sha256(`${options.siteKey}\n${p.path}\n${p.inputs()}`).slice(0, 32);
-    const cacheControl = cachePolicyFor(p.kind, config.cacheControl);
+  const entries = new Array<ManifestEntry>(plan.length);
+  // First the files whose inputs are as before: carried over, without rendering, in one quick pass.
+  const todo: number[] = [];
+  const keys = plan.map((p, i) => {
+    const key = keyOf(p, options.siteKey, memo);
     const before = previous.get(p.path);
-    const headers = { kind: p.kind, contentType: p.contentType, cacheControl, ...(p.link ? { link: p.link } : {}) };
-    if (before?.key === key) return before;
+    if (before?.key === key) entries[i] = before;
+    else todo.push(i);
+    return key;
+  });
+  let done = plan.length - todo.length;
+  await mapLimit(todo, CONCURRENCY, async (i) => {
+    if (++done % 256 === 0) options.progress?.("rendering", done, plan.length);
+    const p = plan[i]!;
+    const key = keys[i]!;
+    const before = previous.get(p.path);
+    const headers = { kind: p.kind, contentType: p.contentType, cacheControl: cachePolicyFor(p.kind, config.cacheControl), ...(p.link ? { link: p.link } : {}) };
     const loaded = new Map(p.bodies.map((m) => [m.id, bodies.get(m)]));
     const bytes = Buffer.from(p.render(loaded), "utf8");
     const sha = sha256(bytes);
-    const lastModified = lastModifiedFor(sha, p.lastModified, before);
+    // Last-Modified is the newest date of the content shown, never a clock or the previous build's value,
+    // so an incremental build and a clean one agree byte for byte. An edit that changes no date (a typo
+    // fixed in a seed text, whose only date is its publication day) changes the ETag but not this.
+    const lastModified = p.lastModified;
     if (before?.sha256 === sha) {
       // Same bytes from new inputs (an edit elsewhere on a page): the file on disk stays as it is.
-      const { link: _, ...kept } = before;
-      return { ...kept, ...headers, key, ...(lastModified ? { lastModified } : {}) };
+      entries[i] = manifestEntryOf({ ...headers, path: p.path, size: before.size, sha256: sha, ...(lastModified ? { lastModified } : {}), ...(before.br ? { br: before.br } : {}), ...(before.gzip ? { gzip: before.gzip } : {}) }, key);
+      return;
     }
     const v = await compressVariants(bytes, p.kind, options.levels ?? COMPRESSION_LEVELS);
     const file: OutputFile = {
@@ -102,11 +137,7 @@ export async function produceOutputs(plan: readonly PlannedFile[], options: Prod
     };
     await options.stage(file);
     changed.push(p.path);
-    return { ...manifestEntry(file), key };
+    entries[i] = manifestEntryOf(manifestEntry(file), key);
   });
-  entries.sort(byPath);
-  for (let i = 1; i < entries.length; i++) {
-    if (entries[i]!.path === entries[i - 1]!.path) throw new Error(`two outputs claim the path ${entries[i]!.path}`);
-  }
-  return { entries, changed: changed.sort() };
+  return { entries: pathOrder(plan, memo).map((i) => entries[i]!), changed: changed.sort() };
 }

@@ -185,7 +185,10 @@ export class Staging {
     if (hadPrevious) rmSync(previous, { recursive: true, force: true });
   }
 
-  abort(): void {
+  /** Waits for the writes in flight (they would make the folder again), then removes the staging folder. */
+  async abort(): Promise<void> {
+    this.queue.length = 0;
+    await this.flush().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

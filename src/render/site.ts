@@ -47,9 +47,10 @@ interface Stream {
   isTag: boolean;
 }
 
-export function newestUpdate(articles: readonly ArticleMeta[]): string | undefined {
+/** The newest of one date of each article: what Last-Modified says of a file that shows them. */
+export function newestDate(articles: readonly ArticleMeta[], date: "updated" | "published" = "updated"): string | undefined {
   let newest: string | undefined;
-  for (const a of articles) if (newest === undefined || a.updated > newest) newest = a.updated;
+  for (const a of articles) if (newest === undefined || a[date] > newest) newest = a[date];
   return newest;
 }
 
@@ -76,7 +77,7 @@ const articlesOf = (metas: readonly ArticleMeta[], bodies: ReadonlyMap<string, A
 function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMeta[], history: FeedHistory, config: SiteConfig, versionOf: VersionOf): PlannedFile[] {
   const kind: FileKind = history.kind === "archive" ? "archive" : "feed";
   const selfUrl = absoluteUrls(config, paths);
-  const updated = newestUpdate(entries);
+  const updated = newestDate(entries);
   // The hub is only for the feeds readers subscribe to; archive pages do not change for subscribers.
   const hub = config.hub && history.kind !== "archive" ? config.hub : undefined;
   const doc = (bodies: ReadonlyMap<string, Article>): FeedDocument => ({
@@ -105,7 +106,8 @@ function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMet
 
 function listFile(stream: Stream, page: Omit<ListPage, "feeds">, ctx: PageContext, versionOf: VersionOf): PlannedFile {
   const full: ListPage = stream.isTag ? { ...page, feeds: { title: stream.title, urls: absoluteUrls(ctx.config, streamFeedPaths(stream.base)) } } : page;
-  const updated = newestUpdate(page.articles);
+  // List pages show publication dates only: an update elsewhere in an article does not date them.
+  const updated = newestDate(page.articles, "published");
   return {
     path: `${page.dir}index.html`,
     kind: "html",
