@@ -13,12 +13,15 @@ import { HEADERS_FILE_PATH, renderHeadersFile } from "../output/headers-file.ts"
 import { MANIFEST_PATH, previousEntries, serializeManifest, type ManifestEntry } from "../output/manifest.ts";
 import { produceOutputs, type ProduceMemo } from "../output/output-set.ts";
 import { Staging } from "../output/write-dist.ts";
-import { planSite } from "../render/site.ts";
+import { planSite, type PlannedFile } from "../render/site.ts";
 import { servedSite, type ServedSite } from "../server/from-manifest.ts";
-import type { SiteConfig } from "../types.ts";
+import type { Article, ArticleMeta, SiteConfig } from "../types.ts";
 
-/** Long enough to fold an editor's save or a `git checkout` into one rebuild, short enough to feel instant. */
-export const DEBOUNCE_MS = 60;
+/**
+ * Long enough to fold an editor's save (a write and a rename, a millisecond apart) or a `git checkout`
+ * (events a few ms apart) into one rebuild, short enough to feel instant.
+ */
+export const DEBOUNCE_MS = 40;
 
 export interface RebuildReport {
   changed: string[];
@@ -76,12 +79,30 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   let pending: Set<string> | "all" = "all";
   const memo: ProduceMemo = { keys: new Map() };
 
+  // Pages planned for one config, by article; a new config plans them all again.
+  let pageMemo = new WeakMap<ArticleMeta, PlannedFile>();
   const reloadConfig = async () => {
     try {
-      config = await loadConfig(options.configFile, options.overrides);
+      const next = await loadConfig(options.configFile, options.overrides);
+      if (JSON.stringify(next) !== JSON.stringify(config)) {
+        config = next;
+        pageMemo = new WeakMap();
+      }
     } catch (e) {
       options.log(`${(e as Error).message}\nkeeping the last good config`);
     }
+  };
+  // Bodies read for the last rebuilds, by seed version: the head feeds need the same fifty every time.
+  const bodies = new Map<string, Article>();
+  const readBody = (m: ArticleMeta): Article => {
+    const key = `${m.source}@${seedVersion(index, m)}`;
+    let a = bodies.get(key);
+    if (!a) {
+      a = readArticle(options.seedsDir, index, m);
+      bodies.set(key, a);
+      if (bodies.size > 4 * (config.feedSize + config.pageSize)) bodies.delete(bodies.keys().next().value!);
+    }
+    return a;
   };
 
   const rebuildOnce = async (): Promise<RebuildReport> => {
@@ -92,7 +113,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     const only = names === "all" ? "all" : seedsToRescan(options.seedsDir, names, index);
     const scan = await scanSeeds(options.seedsDir, index, { keepLastGood: true, ...(only === "all" ? {} : { only }) });
     for (const d of scan.diagnostics) options.log(formatDiagnostic(d));
-    const plan = planSite(scan.metas, config, (m) => seedVersion(index, m));
+    const plan = planSite(scan.metas, config, (m) => seedVersion(index, m), pageMemo);
     const staging = Staging.open(options.outDir);
     let files: ManifestEntry[];
     let changedOutputs: string[];
@@ -101,7 +122,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
         config,
         siteKey: siteKeyOf(config),
         previous,
-        readBody: (m) => readArticle(options.seedsDir, index, m),
+        readBody,
         stage: (f) => staging.write(f),
         levels: WATCH_COMPRESSION_LEVELS,
         memo,

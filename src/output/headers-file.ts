@@ -30,17 +30,20 @@ function block(url: string, lines: string): string {
   return `${url}\n${lines}`;
 }
 
-// An entry carried over from the previous build keeps its header lines: watch mode rebuilds this file
-// for every edit.
-const linesOf = new WeakMap<ManifestEntry, string>();
+// An entry carried over from the previous build keeps its header lines and URL shapes: watch mode
+// rebuilds this file for every edit.
+const rulesOf = new WeakMap<ManifestEntry, { lines: string; urls: [string, string][] }>();
 
 export function renderHeadersFile(files: readonly ManifestEntry[]): string {
   const groups = new Map<string, { lines: Set<string>; urls: [string, string][] }>();
   for (const f of files) {
-    let lines = linesOf.get(f);
-    if (lines === undefined) linesOf.set(f, (lines = fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n")));
-    for (const url of urlPathsOf(f.path)) {
-      const shape = urlShape(url);
+    let rules = rulesOf.get(f);
+    if (!rules) {
+      rules = { lines: fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n"), urls: urlPathsOf(f.path).map((url) => [url, urlShape(url)]) };
+      rulesOf.set(f, rules);
+    }
+    const { lines } = rules;
+    for (const [url, shape] of rules.urls) {
       let g = groups.get(shape);
       if (!g) groups.set(shape, (g = { lines: new Set(), urls: [] }));
       g.lines.add(lines);

@@ -91,7 +91,9 @@ function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMet
     history,
   });
   const renderers: Record<FeedFormat, (d: FeedDocument, c: SiteConfig) => string> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed };
-  const inputs = () => `${stream.title}|${historyInputs(history)}|${listInputs(entries, versionOf)}`;
+  // The three formats share one inputs string, made once.
+  let memo: string | undefined;
+  const inputs = () => (memo ??= `${stream.title}|${historyInputs(history)}|${listInputs(entries, versionOf)}`);
   return (["rss", "atom", "json"] as const).map((format) => ({
     path: paths[format],
     kind,
@@ -186,22 +188,33 @@ function tagStreams(metas: readonly ArticleMeta[], config: SiteConfig): Stream[]
 
 export const STYLESHEET_PATH = `assets/style.${createHash("sha256").update(STYLESHEET).digest("hex").slice(0, 12)}.css`;
 
-/** `metas` must be newest first (as the scan returns them). */
-export function planSite(metas: readonly ArticleMeta[], config: SiteConfig, versionOf: VersionOf): PlannedFile[] {
+/**
+ * `metas` must be newest first (as the scan returns them). `pageMemo` (watch mode) keeps each article's
+ * planned page by its metadata object, which the scan keeps while the seed is unchanged; it is only
+ * valid for one config.
+ */
+export function planSite(metas: readonly ArticleMeta[], config: SiteConfig, versionOf: VersionOf, pageMemo?: WeakMap<ArticleMeta, PlannedFile>): PlannedFile[] {
   const ctx: PageContext = { config, stylesheet: sitePath(config, STYLESHEET_PATH) };
   const main: Stream = { base: "", feedId: `${config.tagPrefix}feeds/main`, title: config.title, description: config.description, articles: metas, isTag: false };
   const files: PlannedFile[] = [
     { path: "404.html", kind: "html", contentType: HTML, inputs: () => "", bodies: [], render: () => renderNotFoundPage(ctx) },
     { path: STYLESHEET_PATH, kind: "immutable", contentType: CSS, inputs: () => "", bodies: [], render: () => STYLESHEET },
-    ...metas.map((a): PlannedFile => ({
-      path: `${articleDir(a)}index.html`,
-      kind: "html",
-      contentType: HTML,
-      lastModified: a.updated,
-      inputs: () => versionOf(a),
-      bodies: [a],
-      render: (bodies) => renderArticlePage(ctx, articlesOf([a], bodies)[0]!),
-    })),
+    ...metas.map((a): PlannedFile => {
+      let page = pageMemo?.get(a);
+      if (!page) {
+        page = {
+          path: `${articleDir(a)}index.html`,
+          kind: "html",
+          contentType: HTML,
+          lastModified: a.updated,
+          inputs: () => versionOf(a),
+          bodies: [a],
+          render: (bodies) => renderArticlePage(ctx, articlesOf([a], bodies)[0]!),
+        };
+        pageMemo?.set(a, page);
+      }
+      return page;
+    }),
     ...streamFiles(main, config, ctx, versionOf),
   ];
   for (const tag of tagStreams(metas, config)) files.push(...streamFiles(tag, config, ctx, versionOf));
