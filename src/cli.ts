@@ -7,13 +7,13 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { build } from "./build.ts";
 import { CONFIG_KEYS, ConfigError, loadConfig } from "./config.ts";
 import { formatDiagnostic } from "./content/article.ts";
-import { describeRebuild, startWatcher } from "./dev/watch.ts";
-import { pingHub } from "./dev/websub.ts";
 import { terminalProgress } from "./progress.ts";
 import { FEED_PATHS, absoluteUrl } from "./render/urls.ts";
 import type { ServedSite } from "./server/from-manifest.ts";
 import type { SiteConfig } from "./types.ts";
-import { PortInUseError, startServer, type RunningServer, type ServeOptions } from "./server/serve.ts";
+import type { RunningServer, ServeOptions } from "./server/serve.ts";
+// The server (Express) and the watcher are loaded by the commands that use them: `build` starts in
+// half the time without them, which is most of an incremental build of a small site.
 
 export const EXIT = { ok: 0, invalidSeeds: 1, usage: 2, failure: 3, portInUse: 4 } as const;
 
@@ -139,8 +139,10 @@ function parsePort(value: string): number {
 /** Starts the server; undefined (after saying why) when the port is taken. */
 async function listenOrExplain(command: string, options: ServeOptions): Promise<RunningServer | undefined> {
   try {
+    const { startServer } = await import("./server/serve.ts");
     return await startServer(options);
   } catch (e) {
+    const { PortInUseError } = await import("./server/serve.ts");
     if (!(e instanceof PortInUseError)) throw e;
     process.stderr.write(`seedfeed ${command}: ${e.message}\n`);
     return undefined;
@@ -185,16 +187,19 @@ async function runServe(args: string[]): Promise<number> {
   return untilSignal(() => running.close());
 }
 
-/** WebSub: one publish ping per feed whose bytes changed, and none for the others. */
-/** The feeds readers subscribe to carry the hub's Link header; archive pages do not, and are never pinged. */
+/**
+ * WebSub: one publish ping per feed whose bytes changed, and none for the others. The feeds readers
+ * subscribe to carry the hub's Link header; archive pages do not, and are never pinged.
+ */
 function pingChangedFeeds(config: SiteConfig, files: readonly { path: string; link?: string }[], changed: readonly string[], log: (line: string) => void): Promise<unknown> {
-  if (!config.hub) {
+  const hub = config.hub;
+  if (!hub) {
     log("--ping: no \"hub\" in the config, nothing to ping");
     return Promise.resolve();
   }
   const changedSet = new Set(changed);
   const feeds = files.filter((f) => f.link !== undefined && changedSet.has(f.path)).map((f) => absoluteUrl(config, f.path));
-  return feeds.length > 0 ? pingHub(config.hub, feeds, { log }) : Promise.resolve();
+  return feeds.length > 0 ? import("./dev/websub.ts").then(({ pingHub }) => pingHub(hub, feeds, { log })) : Promise.resolve();
 }
 
 const DEV_OPTIONS = {
@@ -214,6 +219,7 @@ async function runDev(args: string[]): Promise<number> {
   let running: RunningServer | undefined;
   let firstSite: ServedSite | undefined;
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  const { describeRebuild, startWatcher } = await import("./dev/watch.ts");
   const watcher = await startWatcher({
     seedsDir: values.seeds,
     outDir: values.out,
