@@ -62,10 +62,25 @@ async function readSeedIndex(file: string, seedsDir: string): Promise<SeedIndex>
   }
 }
 
+/** The same JSON as one JSON.stringify of a SeedIndexFile, written a record a line: never one 70 MB string. */
+function* seedIndexChunks(seedsDir: string, index: SeedIndex): Generator<string> {
+  yield `{"version":${JSON.stringify(codeVersion())},"seedsDir":${JSON.stringify(resolve(seedsDir))},"records":[`;
+  let first = true;
+  let chunk = "";
+  for (const record of index) {
+    chunk += `${first ? "\n" : ",\n"}${JSON.stringify(record)}`;
+    first = false;
+    if (chunk.length >= 1 << 20) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  yield `${chunk}\n]}\n`;
+}
+
 async function writeSeedIndex(file: string, seedsDir: string, index: SeedIndex): Promise<void> {
-  const data: SeedIndexFile = { version: codeVersion(), seedsDir: resolve(seedsDir), records: [...index] };
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, JSON.stringify(data));
+  await writeFile(`${file}.tmp`, seedIndexChunks(seedsDir, index));
   await rename(`${file}.tmp`, file);
 }
 

@@ -108,9 +108,27 @@ function sha256Hex(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
+/**
+ * A copy of `s` that does not share memory with the text it was cut from. V8 keeps a substring as a
+ * view of its parent string: a title or summary kept for 100,000 articles then kept every seed's
+ * whole text alive (3.4 KB per article instead of about 0.8 KB, measured).
+ */
+function detached(s: string): string {
+  return (` ${s}`).slice(1);
+}
+
 function metaOf(a: Article): ArticleMeta {
-  const { contentHtml: _, ...meta } = a;
-  return meta;
+  return {
+    id: detached(a.id),
+    source: a.source,
+    title: detached(a.title),
+    published: a.published,
+    updated: a.updated,
+    ...(a.author !== undefined ? { author: detached(a.author) } : {}),
+    summary: detached(a.summary),
+    tags: a.tags.map(detached),
+    ...(a.headerNumber !== undefined ? { headerNumber: a.headerNumber } : {}),
+  };
 }
 
 /**

@@ -132,7 +132,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
       // Synchronous from here to the swap: no request can be answered between the files landing in
       // dist/ and the server knowing their new manifest.
       staging.commit(files, previous, [
-        { path: MANIFEST_PATH, bytes: serializeManifest(files) },
+        { path: MANIFEST_PATH, bytes: serializeManifest(files, true) },
         { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(files) },
       ]);
       const present = new Set(files.map((f) => f.path));

@@ -74,15 +74,32 @@ export function manifestEntryOf(e: Omit<ManifestEntry, "key">, key: string): Man
 // then costs a join, not a stringify per file.
 const lines = new WeakMap<ManifestEntry, string>();
 
-function lineOf(e: ManifestEntry): string {
+function lineOf(e: ManifestEntry, remember: boolean): string {
   let line = lines.get(e);
-  if (line === undefined) lines.set(e, (line = JSON.stringify(e)));
+  if (line === undefined) {
+    line = JSON.stringify(e);
+    if (remember) lines.set(e, line);
+  }
   return line;
 }
 
-/** One file a line, so a diff of two manifests reads like a changelog. */
-export function serializeManifest(entries: readonly ManifestEntry[]): string {
-  return `{"version":${MANIFEST_VERSION},"files":[\n${entries.map(lineOf).join(",\n")}\n]}\n`;
+const CHUNK_CHARS = 1 << 20;
+
+/**
+ * One file a line, so a diff of two manifests reads like a changelog; in chunks of about 1 MB, so a
+ * site of 100,000 files never holds its 50 MB manifest as one string. `remember` (watch mode) keeps
+ * each new line for the next rebuild.
+ */
+export function* serializeManifest(entries: readonly ManifestEntry[], remember = false): Generator<string> {
+  let chunk = `{"version":${MANIFEST_VERSION},"files":[\n`;
+  for (let i = 0; i < entries.length; i++) {
+    chunk += `${lineOf(entries[i]!, remember)}${i < entries.length - 1 ? ",\n" : "\n"}`;
+    if (chunk.length >= CHUNK_CHARS) {
+      yield chunk;
+      chunk = "";
+    }
+  }
+  yield `${chunk}]}\n`;
 }
 
 export function parseManifest(text: string): Manifest {

@@ -4,7 +4,7 @@
 // it first writes a journal of every move and deletion, and the journal is the commit point; a build
 // killed after it is finished by the next one (roll forward), one killed before it leaves dist/ as it was.
 
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, writeSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { OutputFile } from "../types.ts";
@@ -81,7 +81,7 @@ export function recoverInterruptedSwap(outDir: string): void {
  */
 const WRITES_IN_FLIGHT = 64;
 /** Bytes waiting to be written are held in memory: past this many files, the producer waits. */
-const MAX_QUEUED_WRITES = 512;
+const MAX_QUEUED_WRITES = 128;
 
 /** A staging folder beside dist/ that new files are written into as they are made. */
 export class Staging {
@@ -153,11 +153,20 @@ export class Staging {
    * `entries` the new build. Extras (manifest, _headers) are moved last, so they never describe files
    * not yet in place. Call `flush` first.
    */
-  commit(entries: readonly ManifestEntry[], previous: ReadonlyMap<string, ManifestEntry>, extras: readonly { path: string; bytes: Buffer | string }[]): void {
+  commit(entries: readonly ManifestEntry[], previous: ReadonlyMap<string, ManifestEntry>, extras: readonly { path: string; bytes: Buffer | string | Iterable<string> }[]): void {
     if (this.inFlight > 0 || this.queue.length > 0) throw new Error("commit before flush");
     const staged = new Set(this.written);
     for (const x of extras) {
-      writeFileSync(join(this.dir, x.path), x.bytes);
+      if (typeof x.bytes === "string" || Buffer.isBuffer(x.bytes)) {
+        writeFileSync(join(this.dir, x.path), x.bytes);
+      } else {
+        const fd = openSync(join(this.dir, x.path), "w");
+        try {
+          for (const chunk of x.bytes) writeSync(fd, chunk);
+        } finally {
+          closeSync(fd);
+        }
+      }
       this.written.push(x.path);
     }
     const everyFileStaged = entries.every((e) => staged.has(e.path));
