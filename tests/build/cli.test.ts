@@ -1,8 +1,10 @@
 // The command line, as a user runs it: exit codes, messages that name the culprit, the summary line.
 
+import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { promisify } from "node:util";
 import { parseJsonFeed } from "feedsmith";
 import { describe, it } from "vitest";
 import { loadSeeds } from "../../src/content/load.ts";
@@ -13,6 +15,7 @@ import { TEST_SITE, buildSite, testConfig } from "../helpers/site.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 
 const tmp = useTempDirs();
+const run = promisify(execFile);
 
 async function seedsFolder(extra: Record<string, string> = {}) {
   const root = await tmp.make();
@@ -144,6 +147,17 @@ describe.concurrent("how the CLI is started", () => {
     const r = await runCli(["--help"], { script: join(root, "with space", "repo", "src", "cli.ts") });
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/Usage:/);
+  });
+
+  it("the package's bin (bin/seedfeed.mjs), linked from elsewhere as npm links it, builds with plain node and no loader flag", async ({ expect }) => {
+    const root = await tmp.make();
+    await symlink(join(REPO_ROOT, "bin", "seedfeed.mjs"), join(root, "seedfeed"));
+    await copyRepoSeeds(join(root, "seeds"));
+    const r = await run(process.execPath, [join(root, "seedfeed"), "build", "--quiet"], { cwd: root, encoding: "utf8" });
+    expect(r.stdout).toMatch(/^built \d+ articles into dist\/: /);
+    expect(JSON.parse(await readFile(join(root, "dist", "feed.json"), "utf8")).version).toBe("https://jsonfeed.org/version/1.1");
+    const pkg = JSON.parse(await readFile(join(REPO_ROOT, "package.json"), "utf8")) as { bin: Record<string, string> };
+    expect(pkg.bin.seedfeed).toBe("bin/seedfeed.mjs");
   });
 
   it("the CLI module can be imported without running", async ({ expect }) => {
