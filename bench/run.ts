@@ -374,8 +374,9 @@ function report(results: CountResult[], started: number): string {
       `| ${n} | clean build, peak memory | ${mib(cleanMem.sf)} | ${mib(cleanMem.hugo)} | ${ratio(cleanMem.sf, cleanMem.hugo)} |`,
       `| ${n} | \`build\` after one edit, built folder present (seedfeed: warm cache) | ${ms(edit.sf)}${ofClean} | ${ms(edit.hugo)} | ${ratio(edit.sf, edit.hugo)} |`,
       `| ${n} | same, peak memory | ${mib(editMem.sf)} | ${mib(editMem.hugo)} | ${ratio(editMem.sf, editMem.hugo)} |`,
-      `| ${n} | watch mode: one edit until the new feed is served (seedfeed goal < 300 ms) | ${ms(served.sf)} | ${ms(served.hugo)} | ${ratio(served.sf, served.hugo)} |`,
-      `| ${n} | watch mode: one edit until the feed file on disk has it | ${ms(onDisk.sf)} | ${ms(onDisk.hugo)} | ${ratio(onDisk.sf, onDisk.hugo)} |`,
+      // The issues' goals: served within 300 ms at 10,000 (#4); feeds on disk within 200 ms at 100,000 (#5).
+      `| ${n} | watch mode: one edit until the new feed is served${r.count === 10_000 ? " (goal < 300 ms)" : ""} | ${ms(served.sf)} | ${ms(served.hugo)} | ${ratio(served.sf, served.hugo)} |`,
+      `| ${n} | watch mode: one edit until the feed file on disk has it${r.count === 100_000 ? " (goal < 200 ms)" : ""} | ${ms(onDisk.sf)} | ${ms(onDisk.hugo)} | ${ratio(onDisk.sf, onDisk.hugo)} |`,
     );
   }
   lines.push(

@@ -127,16 +127,3 @@ export interface FeedDocument {
   updated: string;
   history: FeedHistory;
 }
-
-/** A file as the renderers produce it, before hashing and compression. */
-export interface RenderedFile {
-  path: string;
-  kind: FileKind;
-  /** Full Content-Type, charset included. */
-  contentType: string;
-  body: string | Buffer;
-  /** Newest date of the content the file shows; absent for files that show no dated content. */
-  lastModified?: string;
-  /** A Link header value (WebSub discovery on feeds). */
-  link?: string;
-}

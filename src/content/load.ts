@@ -100,7 +100,7 @@ function byCodePoint(a: string, b: string): number {
 }
 
 /** Hidden files and folders and editor backups are never seeds, nor worth a warning. */
-export function isSeedCandidate(rel: string): boolean {
+function isSeedCandidate(rel: string): boolean {
   return !rel.split("/").some((part) => part.startsWith(".")) && !rel.endsWith("~");
 }
 

@@ -124,11 +124,6 @@ export function renderListPage(ctx: PageContext, page: ListPage): string {
   return layout(ctx, { title: page.title, canonical: absoluteUrl(config, page.dir), body: parts.join("\n"), extraFeeds: feeds });
 }
 
-/** The front page listing `articles`: kept for callers that do not paginate yet. */
-export function renderIndexPage(ctx: PageContext, articles: readonly ArticleMeta[]): string {
-  return renderListPage(ctx, { dir: "", title: ctx.config.title, description: ctx.config.description, articles });
-}
-
 export function renderNotFoundPage(ctx: PageContext): string {
   return layout(ctx, {
     title: `Not found · ${ctx.config.title}`,

@@ -39,8 +39,3 @@ export function pageRange(p: Paging, k: number): { start: number; end: number } 
   const newestIndex = Math.min(k * p.pageSize, p.n);
   return { start: p.n - newestIndex, end: p.n - oldestIndex };
 }
-
-/** The page (1-based) holding the article at newest-first position `i`. */
-export function pageOf(p: Paging, i: number): number {
-  return Math.floor((p.n - 1 - i) / p.pageSize) + 1;
-}

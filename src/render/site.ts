@@ -186,7 +186,7 @@ function tagStreams(metas: readonly ArticleMeta[], config: SiteConfig): Stream[]
   });
 }
 
-export const STYLESHEET_PATH = `assets/style.${createHash("sha256").update(STYLESHEET).digest("hex").slice(0, 12)}.css`;
+const STYLESHEET_PATH = `assets/style.${createHash("sha256").update(STYLESHEET).digest("hex").slice(0, 12)}.css`;
 
 /**
  * `metas` must be newest first (as the scan returns them). `pageMemo` (watch mode) keeps each article's

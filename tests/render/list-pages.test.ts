@@ -4,7 +4,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeHtml, htmlText, validateHtml } from "../helpers/consumers.ts";
 import { testConfig } from "../helpers/site.ts";
-import { renderArticlePage, renderIndexPage, renderListPage, sitePath, type ListPage, type PageContext } from "../../src/render/html.ts";
+import { renderArticlePage, renderListPage, sitePath, type ListPage, type PageContext } from "../../src/render/html.ts";
 import { pageRange, pagingOf } from "../../src/render/paging.ts";
 import { tagSlug } from "../../src/render/tags.ts";
 import { absoluteUrl, listPageDir, streamFeedPaths, tagDir } from "../../src/render/urls.ts";
@@ -118,9 +118,6 @@ describe("pagination", () => {
     expect(html).not.toContain("<ol");
   });
 
-  it("renderIndexPage is the unpaginated index", () => {
-    expect(renderIndexPage(ctx, all)).toBe(renderListPage(ctx, { dir: "", title: config.title, description: config.description, articles: all }));
-  });
 });
 
 describe("tag pages advertise and link their own feeds", () => {
