@@ -1,11 +1,13 @@
 // The build pipeline: seeds → article metadata → site plan → output files → dist/.
 
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { mkdir, rename, writeFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
 import { basename, dirname, join, resolve } from "node:path";
 import { codeVersion } from "./code-version.ts";
 import { readArticle, scanSeeds, seedVersion, type SeedIndex, type SeedRecord } from "./content/load.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
-import { MANIFEST_PATH, previousEntries, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
+import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
 import { produceOutputs, sha256 } from "./output/output-set.ts";
 import { recoverInterruptedSwap, Staging } from "./output/write-dist.ts";
 import { planSite } from "./render/site.ts";
@@ -52,11 +54,22 @@ interface SeedIndexFile {
   records: [string, SeedRecord][];
 }
 
+/** Read a record a line (seedIndexChunks' layout), so the index of a large site is never one string. */
 async function readSeedIndex(file: string, seedsDir: string): Promise<SeedIndex> {
+  const index: SeedIndex = new Map();
   try {
-    const data = JSON.parse(await readFile(file, "utf8")) as SeedIndexFile;
-    if (data.version !== codeVersion() || data.seedsDir !== resolve(seedsDir)) return new Map();
-    return new Map(data.records);
+    let header = true;
+    for await (const raw of createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity })) {
+      if (header) {
+        const data = JSON.parse(`${raw}]}`) as SeedIndexFile;
+        if (data.version !== codeVersion() || data.seedsDir !== resolve(seedsDir)) return new Map();
+        header = false;
+      } else if (raw.startsWith("[")) {
+        const [source, record] = JSON.parse(raw.endsWith(",") ? raw.slice(0, -1) : raw) as [string, SeedRecord];
+        index.set(source, record);
+      }
+    }
+    return index;
   } catch {
     return new Map();
   }
@@ -99,7 +112,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
 
   const staging = Staging.open(outDir);
   try {
-    const previous = previousEntries(await readFile(join(outDir, MANIFEST_PATH), "utf8").catch(() => undefined));
+    const previous = await readPreviousEntries(join(outDir, MANIFEST_PATH), false);
     const plan = planSite(scan.metas, config, (m) => seedVersion(index, m));
     const produced = await produceOutputs(plan, {
       config,

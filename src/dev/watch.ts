@@ -2,7 +2,6 @@
 // → the server swapped to the new manifest in the same step → WebSub pings for the feeds that changed.
 
 import { existsSync, statSync, watch, type FSWatcher } from "node:fs";
-import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { siteKeyOf } from "../build.ts";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../config.ts";
@@ -10,7 +9,7 @@ import { formatDiagnostic } from "../content/article.ts";
 import { readArticle, scanSeeds, seedVersion, seedFormatOf, type SeedIndex } from "../content/load.ts";
 import { WATCH_COMPRESSION_LEVELS } from "../output/compress.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "../output/headers-file.ts";
-import { MANIFEST_PATH, previousEntries, serializeManifest, type ManifestEntry } from "../output/manifest.ts";
+import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "../output/manifest.ts";
 import { produceOutputs, type ProduceMemo } from "../output/output-set.ts";
 import { Staging } from "../output/write-dist.ts";
 import { planSite, type PlannedFile } from "../render/site.ts";
@@ -75,7 +74,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   const index: SeedIndex = new Map();
   let config = await loadConfig(options.configFile, options.overrides);
   // dist/ as it is when watch mode starts: unchanged files are not rendered again, only reported as such.
-  let previous = previousEntries(await readFile(join(options.outDir, MANIFEST_PATH), "utf8").catch(() => undefined));
+  let previous = await readPreviousEntries(join(options.outDir, MANIFEST_PATH), true);
   let pending: Set<string> | "all" = "all";
   const memo: ProduceMemo = { keys: new Map() };
 

@@ -1,5 +1,7 @@
 // dist/manifest.json: the output set without its bytes. The server serves from it; the watcher diffs two of them.
 
+import { createReadStream } from "node:fs";
+import { createInterface } from "node:readline";
 import type { FileKind, OutputFile } from "../types.ts";
 
 export const MANIFEST_PATH = "manifest.json";
@@ -108,19 +110,45 @@ export function parseManifest(text: string): Manifest {
   return m;
 }
 
-/** The manifest of dist/ as the previous build, by path; empty when there is none or it cannot be read. */
+const HEADER_LINE = `{"version":${MANIFEST_VERSION},"files":[`;
+
+/** One entry line of serializeManifest's layout, or undefined for the header and the closing line. */
+function entryOfLine(raw: string, remember: boolean): ManifestEntry | undefined {
+  if (!raw.startsWith('{"path"')) return undefined;
+  const line = raw.endsWith(",") ? raw.slice(0, -1) : raw;
+  const e = JSON.parse(line) as ManifestEntry;
+  if (remember) lines.set(e, line);
+  return e;
+}
+
+/**
+ * The manifest of dist/ as the previous build, by path; empty when there is none or it cannot be read.
+ * Parsed line by line (serializeManifest's layout); each entry keeps its text for the next serializeManifest.
+ */
 export function previousEntries(text: string | undefined): Map<string, ManifestEntry> {
-  if (text === undefined) return new Map();
-  // serializeManifest's layout: one entry a line. Parsed line by line, each entry keeps its text.
-  if (!text.startsWith(`{"version":${MANIFEST_VERSION},"files":[\n`)) return new Map();
+  const byPath = new Map<string, ManifestEntry>();
+  if (text === undefined || !text.startsWith(`${HEADER_LINE}\n`)) return byPath;
   try {
-    const byPath = new Map<string, ManifestEntry>();
     for (const raw of text.split("\n")) {
-      if (!raw.startsWith("{\"path\"")) continue;
-      const line = raw.endsWith(",") ? raw.slice(0, -1) : raw;
-      const e = JSON.parse(line) as ManifestEntry;
-      lines.set(e, line);
-      byPath.set(e.path, e);
+      const e = entryOfLine(raw, true);
+      if (e) byPath.set(e.path, e);
+    }
+    return byPath;
+  } catch {
+    return new Map();
+  }
+}
+
+/** previousEntries, read from the file a line at a time: a large site's manifest is never one string. */
+export async function readPreviousEntries(file: string, remember: boolean): Promise<Map<string, ManifestEntry>> {
+  const byPath = new Map<string, ManifestEntry>();
+  try {
+    let first = true;
+    for await (const raw of createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity })) {
+      if (first && raw !== HEADER_LINE) return new Map();
+      first = false;
+      const e = entryOfLine(raw, remember);
+      if (e) byPath.set(e.path, e);
     }
     return byPath;
   } catch {
