@@ -214,8 +214,8 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
 /** The console line of a rebuild: what changed, how long it took, which feeds changed. */
 export function describeRebuild(r: RebuildReport): string {
   const seeds = [...r.changed, ...r.removed.map((s) => `-${s}`)];
-  // Subscribed feeds are the ones with a head-feed kind and no archive page path.
-  const feedPaths = new Set(r.files.filter((f) => f.kind === "feed" && !f.path.includes("archive/")).map((f) => f.path));
+  // Kind "feed" is the feeds readers subscribe to (the site's and each tag's); archive pages have their own kind.
+  const feedPaths = new Set(r.files.filter((f) => f.kind === "feed").map((f) => f.path));
   const feeds = r.changedOutputs.filter((p) => feedPaths.has(p));
   return (
     `rebuilt in ${r.ms.toFixed(0)} ms: ${seeds.length === 0 ? "no seed changed" : `${seeds.length} seed${seeds.length === 1 ? "" : "s"} changed (${seeds.slice(0, 3).join(", ")}${seeds.length > 3 ? ", …" : ""})`}` +
