@@ -4,7 +4,7 @@
 // it first writes a journal of every move and deletion, and the journal is the commit point; a build
 // killed after it is finished by the next one (roll forward), one killed before it leaves dist/ as it was.
 
-import { chmodSync, closeSync, existsSync, openSync, writeSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { OutputFile } from "../types.ts";
