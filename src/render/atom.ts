@@ -3,7 +3,8 @@
 import { Feed } from "feed";
 import { escapeHtml } from "../escape.ts";
 import type { FeedDocument, SiteConfig } from "../types.ts";
-import { FH_NS, GENERATOR, addRootAttributes, historyOf, insertHeadElements } from "./rss.ts";
+import { FH_NS, addRootAttributes, historyOf, insertHeadElements } from "./feed-history.ts";
+import { GENERATOR } from "./rss.ts";
 import { TextSlots } from "./slots.ts";
 import { absoluteUrl, articleDir, entryId } from "./urls.ts";
 

@@ -4,7 +4,7 @@
 // The feed's history (RFC 5005) goes in `next_url` and in an `_rfc5005` extension object.
 
 import type { FeedDocument, FeedHistory, Person, SiteConfig } from "../types.ts";
-import { historyOf } from "./rss.ts";
+import { historyOf } from "./feed-history.ts";
 import { absoluteUrl, articleDir, entryId } from "./urls.ts";
 
 export const JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1";
