@@ -186,6 +186,11 @@ export interface ScanOptions {
   keepLastGood?: boolean;
   /** Receives each parsed article whole (loadSeeds keeps them; the build keeps none). */
   keep?: (a: Article) => void;
+  /**
+   * Watch mode: the previous scan's articles. Listed in that order first, the articles are nearly sorted
+   * already, which the sort then checks in one pass instead of sorting 100,000 of them again.
+   */
+  previousOrder?: readonly ArticleMeta[];
   progress?: ProgressReport;
 }
 
@@ -225,14 +230,21 @@ export async function scanSeeds(dir: string, index: SeedIndex, options: ScanOpti
   for (const k of removed) index.delete(k);
   const diagnostics: Diagnostic[] = ignored.map((file) => ({ severity: "warning" as const, file, message: "ignored: a seed is a .txt or .md file" }));
   const parsed: ArticleMeta[] = [];
-  for (const record of index.values()) {
-    diagnostics.push(...record.diagnostics);
+  const listed = new Set<string>();
+  const add = (source: string, record: SeedRecord) => {
+    listed.add(source);
+    if (record.diagnostics.length > 0) diagnostics.push(...record.diagnostics);
     const meta = record.meta ?? (options.keepLastGood ? record.lastGood?.meta : undefined);
     if (meta) parsed.push(meta);
     if (!record.meta && record.lastGood && options.keepLastGood) {
       diagnostics.push({ severity: "warning", file: record.lastGood.meta.source, message: "the last good version stays in the feeds until this seed is fixed" });
     }
+  };
+  for (const m of options.previousOrder ?? []) {
+    const record = index.get(m.source);
+    if (record && !listed.has(m.source)) add(m.source, record);
   }
+  for (const [source, record] of index) if (!listed.has(source)) add(source, record);
   return {
     metas: withoutDuplicateIds(parsed, diagnostics).sort(newestFirst),
     diagnostics: diagnostics.sort(byFileAndLine),
@@ -287,7 +299,7 @@ function withoutDuplicateIds(articles: ArticleMeta[], diagnostics: Diagnostic[])
   for (const [id, group] of byId) {
     if (group.length === 1) { kept.push(group[0]!); continue; }
     for (const a of group) {
-      const others = group.filter((o) => o !== a).map((o) => o.source).join(", ");
+      const others = group.filter((o) => o !== a).map((o) => o.source).sort(byCodePoint).join(", ");
       diagnostics.push({ severity: "error", file: a.source, line: a.source.endsWith(".txt") ? undefined : 1, message: `identity "${id}" is also used by ${others}` });
     }
   }

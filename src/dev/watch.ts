@@ -8,7 +8,7 @@ import { DEFAULT_CONFIG_FILE, loadConfig } from "../config.ts";
 import { formatDiagnostic } from "../content/article.ts";
 import { readArticle, scanSeeds, seedVersion, seedFormatOf, type SeedIndex } from "../content/load.ts";
 import { WATCH_COMPRESSION_LEVELS } from "../output/compress.ts";
-import { HEADERS_FILE_PATH, renderHeadersFile } from "../output/headers-file.ts";
+import { HEADERS_FILE_PATH, renderHeadersFile, type HeadersMemo } from "../output/headers-file.ts";
 import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "../output/manifest.ts";
 import { produceOutputs, type ProduceMemo } from "../output/output-set.ts";
 import { Staging } from "../output/write-dist.ts";
@@ -76,6 +76,8 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   // dist/ as it is when watch mode starts: unchanged files are not rendered again, only reported as such.
   let previous = await readPreviousEntries(join(options.outDir, MANIFEST_PATH), true);
   let pending: Set<string> | "all" = "all";
+  let previousOrder: readonly ArticleMeta[] = [];
+  const headersMemo: HeadersMemo = {};
   const memo: ProduceMemo = { keys: new Map() };
 
   // Pages planned for one config, by article; a new config plans them all again.
@@ -110,7 +112,8 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     const names = pending;
     pending = new Set();
     const only = names === "all" ? "all" : seedsToRescan(options.seedsDir, names, index);
-    const scan = await scanSeeds(options.seedsDir, index, { keepLastGood: true, ...(only === "all" ? {} : { only }) });
+    const scan = await scanSeeds(options.seedsDir, index, { keepLastGood: true, previousOrder, ...(only === "all" ? {} : { only }) });
+    previousOrder = scan.metas;
     for (const d of scan.diagnostics) options.log(formatDiagnostic(d));
     const plan = planSite(scan.metas, config, (m) => seedVersion(index, m), pageMemo);
     const staging = Staging.open(options.outDir);
@@ -132,7 +135,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
       // dist/ and the server knowing their new manifest.
       staging.commit(files, previous, [
         { path: MANIFEST_PATH, bytes: serializeManifest(files, true) },
-        { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(files) },
+        { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(files, headersMemo) },
       ]);
       const present = new Set(files.map((f) => f.path));
       changedOutputs = [...produced.changed, ...[...previous.keys()].filter((p) => !present.has(p))].sort();

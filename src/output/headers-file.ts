@@ -30,20 +30,47 @@ function block(url: string, lines: string): string {
   return `${url}\n${lines}`;
 }
 
+interface Rules {
+  lines: string;
+  /** [URL, shape] for each URL the file answers. */
+  urls: [string, string][];
+}
+
 // An entry carried over from the previous build keeps its header lines and URL shapes: watch mode
 // rebuilds this file for every edit.
-const rulesOf = new WeakMap<ManifestEntry, { lines: string; urls: [string, string][] }>();
+const rulesOf = new WeakMap<ManifestEntry, Rules>();
 
-export function renderHeadersFile(files: readonly ManifestEntry[]): string {
+function rulesFor(f: ManifestEntry): Rules {
+  let rules = rulesOf.get(f);
+  if (!rules) {
+    rules = { lines: fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n"), urls: urlPathsOf(f.path).map((url) => [url, urlShape(url)]) };
+    rulesOf.set(f, rules);
+  }
+  return rules;
+}
+
+function sameRules(a: readonly Rules[], b: readonly Rules[]): boolean {
+  return a.length === b.length && a.every((r, i) => {
+    const o = b[i]!;
+    return r === o || (r.lines === o.lines && r.urls.length === o.urls.length && r.urls.every(([url, shape], j) => url === o.urls[j]![0] && shape === o.urls[j]![1]));
+  });
+}
+
+/** Watch mode keeps the last file: an edit that changes no file's headers (most) reuses it. */
+export interface HeadersMemo {
+  rules?: Rules[];
+  text?: string;
+}
+
+export function renderHeadersFile(files: readonly ManifestEntry[], memo?: HeadersMemo): string {
+  const all = files.map(rulesFor);
+  if (memo?.rules && memo.text !== undefined && sameRules(memo.rules, all)) {
+    memo.rules = all;
+    return memo.text;
+  }
   const groups = new Map<string, { lines: Set<string>; urls: [string, string][] }>();
-  for (const f of files) {
-    let rules = rulesOf.get(f);
-    if (!rules) {
-      rules = { lines: fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n"), urls: urlPathsOf(f.path).map((url) => [url, urlShape(url)]) };
-      rulesOf.set(f, rules);
-    }
-    const { lines } = rules;
-    for (const [url, shape] of rules.urls) {
+  for (const { lines, urls } of all) {
+    for (const [url, shape] of urls) {
       let g = groups.get(shape);
       if (!g) groups.set(shape, (g = { lines: new Set(), urls: [] }));
       g.lines.add(lines);
@@ -57,5 +84,7 @@ export function renderHeadersFile(files: readonly ManifestEntry[]): string {
     if (g.lines.size === 1) blocks.push(block(shape, [...g.lines][0]!));
     else for (const [url, lines] of g.urls.sort(([a], [b]) => (a < b ? -1 : 1))) blocks.push(block(url, lines));
   }
-  return `${blocks.join("\n")}\n`;
+  const text = `${blocks.join("\n")}\n`;
+  if (memo) Object.assign(memo, { rules: all, text });
+  return text;
 }
