@@ -123,7 +123,7 @@ export async function build(options: BuildOptions): Promise<BuildResult> {
       progress: options.progress,
     });
     await staging.flush();
-    staging.commit(produced.entries, previous, [
+    staging.commit(new Map(produced.entries.map((e) => [e.path, e])), previous, [
       { path: MANIFEST_PATH, bytes: serializeManifest(produced.entries) },
       { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(produced.entries) },
     ]);

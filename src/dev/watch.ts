@@ -118,6 +118,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     const plan = planSite(scan.metas, config, (m) => seedVersion(index, m), pageMemo);
     const staging = Staging.open(options.outDir);
     let files: ManifestEntry[];
+    let entries: Map<string, ManifestEntry>;
     let changedOutputs: string[];
     try {
       const produced = await produceOutputs(plan, {
@@ -130,21 +131,20 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
         memo,
       });
       files = produced.entries;
+      entries = new Map(files.map((f) => [f.path, f]));
       await staging.flush();
       // Synchronous from here to the swap: no request can be answered between the files landing in
       // dist/ and the server knowing their new manifest.
-      staging.commit(files, previous, [
+      staging.commit(entries, previous, [
         { path: MANIFEST_PATH, bytes: serializeManifest(files, true) },
         { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(files, headersMemo) },
       ]);
-      const present = new Set(files.map((f) => f.path));
-      changedOutputs = [...produced.changed, ...[...previous.keys()].filter((p) => !present.has(p))].sort();
+      changedOutputs = [...produced.changed, ...[...previous.keys()].filter((p) => !entries.has(p))].sort();
     } catch (e) {
       await staging.abort();
       pending = "all"; // what this rebuild saw is not in dist/: look at everything again next time
       throw e;
     }
-    const entries = new Map(files.map((f) => [f.path, f]));
     const site = servedSite(options.outDir, entries);
     options.onSite(site);
     previous = entries;

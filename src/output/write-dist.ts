@@ -89,6 +89,8 @@ export class Staging {
   private readonly dirs = new Map<string, Promise<unknown>>();
   private readonly queue: { path: string; bytes: Buffer | string }[] = [];
   private inFlight = 0;
+  /** Output files (not variants) written here: all of them means the whole folder can be swapped in. */
+  private filesStaged = 0;
   private failure: Error | undefined;
   private readonly waiters: (() => void)[] = [];
   private constructor(readonly out: string, readonly dir: string) {}
@@ -111,6 +113,7 @@ export class Staging {
   }
 
   async write(f: OutputFile): Promise<void> {
+    this.filesStaged++;
     const pending = [this.writeFile(f.path, f.bytes)];
     if (f.br) pending.push(this.writeFile(f.path + VARIANT_SUFFIX.br, f.br.bytes));
     if (f.gzip) pending.push(this.writeFile(f.path + VARIANT_SUFFIX.gzip, f.gzip.bytes));
@@ -153,9 +156,9 @@ export class Staging {
    * `entries` the new build. Extras (manifest, _headers) are moved last, so they never describe files
    * not yet in place. Call `flush` first.
    */
-  commit(entries: readonly ManifestEntry[], previous: ReadonlyMap<string, ManifestEntry>, extras: readonly { path: string; bytes: Buffer | string | Iterable<string> }[]): void {
+  commit(entries: ReadonlyMap<string, ManifestEntry>, previous: ReadonlyMap<string, ManifestEntry>, extras: readonly { path: string; bytes: Buffer | string | Iterable<string> }[]): void {
     if (this.inFlight > 0 || this.queue.length > 0) throw new Error("commit before flush");
-    const staged = new Set(this.written);
+    const everyFileStaged = this.filesStaged === entries.size;
     for (const x of extras) {
       if (typeof x.bytes === "string" || Buffer.isBuffer(x.bytes)) {
         writeFileSync(join(this.dir, x.path), x.bytes);
@@ -169,15 +172,19 @@ export class Staging {
       }
       this.written.push(x.path);
     }
-    const everyFileStaged = entries.every((e) => staged.has(e.path));
     if (everyFileStaged || !existsSync(this.out)) {
       this.swapWholeFolder();
       return;
     }
-    const keep = new Set<string>(this.written);
-    for (const e of entries) for (const p of physicalPaths(e)) keep.add(p);
+    // What dist/ holds and the new build does not: files gone, and variants a changed file no longer has.
+    // A file carried over is the very same entry object, and needs no look at all.
     const deletes: string[] = [];
-    for (const e of previous.values()) for (const p of physicalPaths(e)) if (!keep.has(p)) deletes.push(p);
+    for (const [path, before] of previous) {
+      const now = entries.get(path);
+      if (now === before) continue;
+      const kept = new Set(now ? physicalPaths(now) : []);
+      for (const p of physicalPaths(before)) if (!kept.has(p)) deletes.push(p);
+    }
     const journal: Journal = { moves: this.written, deletes: deletes.sort() };
     writeFileSync(join(this.dir, `${JOURNAL}.tmp`), JSON.stringify(journal));
     renameSync(join(this.dir, `${JOURNAL}.tmp`), join(this.dir, JOURNAL)); // the commit point
