@@ -289,19 +289,20 @@ export function readArticle(dir: string, index: SeedIndex, meta: ArticleMeta): A
 
 /** Two seeds with one identity are both errors: neither can be chosen without guessing. */
 function withoutDuplicateIds(articles: ArticleMeta[], diagnostics: Diagnostic[]): ArticleMeta[] {
-  const byId = new Map<string, ArticleMeta[]>();
+  // One pass with no allocation per article: duplicates are rare, and this runs on every watch rebuild.
+  const seen = new Set<string>();
+  const duplicated = new Set<string>();
   for (const a of articles) {
-    const group = byId.get(a.id);
-    if (group) group.push(a);
-    else byId.set(a.id, [a]);
+    if (seen.has(a.id)) duplicated.add(a.id);
+    else seen.add(a.id);
   }
-  const kept: ArticleMeta[] = [];
-  for (const [id, group] of byId) {
-    if (group.length === 1) { kept.push(group[0]!); continue; }
+  if (duplicated.size === 0) return articles;
+  for (const id of duplicated) {
+    const group = articles.filter((a) => a.id === id);
     for (const a of group) {
       const others = group.filter((o) => o !== a).map((o) => o.source).sort(byCodePoint).join(", ");
       diagnostics.push({ severity: "error", file: a.source, line: a.source.endsWith(".txt") ? undefined : 1, message: `identity "${id}" is also used by ${others}` });
     }
   }
-  return kept;
+  return articles.filter((a) => !duplicated.has(a.id));
 }
