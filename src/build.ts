@@ -9,7 +9,7 @@ import { readArticle, scanSeeds, seedVersion, type SeedIndex, type SeedRecord } 
 import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
 import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
 import { produceOutputs, sha256 } from "./output/output-set.ts";
-import { recoverInterruptedSwap, Staging } from "./output/write-dist.ts";
+import { lockDist, recoverInterruptedSwap, Staging } from "./output/write-dist.ts";
 import { planSite } from "./render/site.ts";
 import type { Diagnostic, ProgressReport, SiteConfig } from "./types.ts";
 
@@ -98,6 +98,15 @@ async function writeSeedIndex(file: string, seedsDir: string, index: SeedIndex):
 }
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
+  const lock = lockDist(options.outDir);
+  try {
+    return await buildLocked(options);
+  } finally {
+    lock.release();
+  }
+}
+
+async function buildLocked(options: BuildOptions): Promise<BuildResult> {
   const { seedsDir, outDir, config } = options;
   // First, before dist/ is read as the previous build (or left alone by a failing one): a build that
   // was killed mid-swap left the last good dist/ beside it; put it back.

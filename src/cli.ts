@@ -11,6 +11,7 @@ import { terminalProgress } from "./progress.ts";
 import { FEED_PATHS, absoluteUrl } from "./render/urls.ts";
 import type { ServedSite } from "./server/from-manifest.ts";
 import type { SiteConfig } from "./types.ts";
+import { DistBusyError } from "./output/write-dist.ts";
 import type { RunningServer, ServeOptions } from "./server/serve.ts";
 // The server (Express) and the watcher are loaded by the commands that use them: `build` starts in
 // half the time without them, which is most of an incremental build of a small site.
@@ -271,6 +272,10 @@ export async function main(argv: string[]): Promise<number> {
     if (e instanceof ConfigError || (e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
       process.stderr.write(`seedfeed: ${(e as Error).message}\n`);
       return EXIT.usage;
+    }
+    if (e instanceof DistBusyError) {
+      process.stderr.write(`seedfeed: ${e.message}\n`);
+      return EXIT.failure;
     }
     process.stderr.write(`seedfeed: ${(e as Error).stack ?? String(e)}\n`);
     return EXIT.failure;

@@ -11,7 +11,7 @@ import { WATCH_COMPRESSION_LEVELS } from "../output/compress.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile, type HeadersMemo } from "../output/headers-file.ts";
 import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "../output/manifest.ts";
 import { produceOutputs, type ProduceMemo } from "../output/output-set.ts";
-import { Staging } from "../output/write-dist.ts";
+import { lockDist, Staging } from "../output/write-dist.ts";
 import { planSite, type PlannedFile } from "../render/site.ts";
 import { servedSite, type ServedSite } from "../server/from-manifest.ts";
 import type { Article, ArticleMeta, SiteConfig } from "../types.ts";
@@ -116,17 +116,21 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     previousOrder = scan.metas;
     for (const d of scan.diagnostics) options.log(formatDiagnostic(d));
     const plan = planSite(scan.metas, config, (m) => seedVersion(index, m), pageMemo);
-    const staging = Staging.open(options.outDir);
     let files: ManifestEntry[];
     let entries: Map<string, ManifestEntry>;
     let changedOutputs: string[];
+    let lock: { release(): void } | undefined;
+    let staging: Staging | undefined;
     try {
+      lock = lockDist(options.outDir);
+      staging = Staging.open(options.outDir);
+      const open = staging;
       const produced = await produceOutputs(plan, {
         config,
         siteKey: siteKeyOf(config),
         previous,
         readBody,
-        stage: (f) => staging.write(f),
+        stage: (f) => open.write(f),
         levels: WATCH_COMPRESSION_LEVELS,
         memo,
       });
@@ -141,9 +145,11 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
       ]);
       changedOutputs = [...produced.changed, ...[...previous.keys()].filter((p) => !entries.has(p))].sort();
     } catch (e) {
-      await staging.abort();
-      pending = "all"; // what this rebuild saw is not in dist/: look at everything again next time
+      await staging?.abort();
+      pending = "all"; // what this rebuild saw is not in dist/ (or dist/ was busy): look at everything next time
       throw e;
+    } finally {
+      lock?.release();
     }
     const site = servedSite(options.outDir, entries);
     options.onSite(site);

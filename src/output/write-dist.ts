@@ -4,7 +4,7 @@
 // it first writes a journal of every move and deletion, and the journal is the commit point; a build
 // killed after it is finished by the next one (roll forward), one killed before it leaves dist/ as it was.
 
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { OutputFile } from "../types.ts";
@@ -49,6 +49,52 @@ function applyJournal(staging: string, out: string, journal: Journal): void {
       } catch {
         break;
       }
+    }
+  }
+}
+
+/** Another seedfeed process is writing this output folder. */
+export class DistBusyError extends Error {}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/**
+ * Claims dist/ for one writer: a folder beside it (`.dist-lock/`, made atomically) holding the owner's
+ * pid. Two builds, or `dev` and a build, writing one dist/ at once would each take the other's staging
+ * folder for a killed build's leftovers. A lock whose owner is gone (killed) is taken over.
+ */
+export function lockDist(outDir: string): { release(): void } {
+  const out = resolve(outDir);
+  const lock = join(dirname(out), `.${basename(out)}-lock`);
+  mkdirSync(dirname(out), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      mkdirSync(lock);
+      writeFileSync(join(lock, "pid"), String(process.pid));
+      return { release: () => rmSync(lock, { recursive: true, force: true }) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      let pid = 0;
+      try {
+        pid = Number(readFileSync(join(lock, "pid"), "utf8"));
+      } catch {
+        // its owner has made the folder and not yet written its pid
+      }
+      const known = Number.isInteger(pid) && pid > 0;
+      // A lock without a pid is only abandoned once it is old: its owner may be between its two steps.
+      const abandoned = known ? pid !== process.pid && !isRunning(pid) : Date.now() - statSync(lock).mtimeMs > 10_000;
+      if (attempt === 0 && abandoned) {
+        rmSync(lock, { recursive: true, force: true });
+        continue;
+      }
+      throw new DistBusyError(`${outDir}/ is being written by another seedfeed (pid ${pid || "unknown"}): wait for it, stop it, or build into another --out`);
     }
   }
 }
