@@ -9,7 +9,7 @@ import { CONFIG_KEYS, ConfigError, loadConfig } from "./config.ts";
 import { formatDiagnostic } from "./content/article.ts";
 import { terminalProgress } from "./progress.ts";
 import { FEED_PATHS, absoluteUrl } from "./render/urls.ts";
-import type { ServedSite } from "./server/from-manifest.ts";
+import { NotBuiltError, type ServedSite } from "./server/from-manifest.ts";
 import type { SiteConfig } from "./types.ts";
 import { DistBusyError } from "./output/write-dist.ts";
 import type { RunningServer, ServeOptions } from "./server/serve.ts";
@@ -179,8 +179,8 @@ async function runServe(args: string[]): Promise<number> {
   try {
     running = await listenOrExplain("serve", { dir: values.dir, port, host: values.host, ...(values.log ? { log: process.stdout } : {}) });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
-    process.stderr.write(`seedfeed serve: ${values.dir}/ has no manifest.json: run "seedfeed build" first\n`);
+    if (!(e instanceof NotBuiltError)) throw e;
+    process.stderr.write(`seedfeed serve: ${e.message}\n`);
     return EXIT.failure;
   }
   if (!running) return EXIT.portInUse;

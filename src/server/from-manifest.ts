@@ -36,6 +36,9 @@ export interface ServedSite {
 
 export class StaleBodyError extends Error {}
 
+/** The folder has no manifest this seedfeed can serve: it was never built, or by another version. */
+export class NotBuiltError extends Error {}
+
 /** Strong ETag from the content hash of these exact bytes (each encoding has its own). */
 export function etagOf(sha: string): string {
   return `"${sha.slice(0, 32)}"`;
@@ -132,9 +135,9 @@ export function loadServedSite(dir: string): ServedSite {
   try {
     text = readFileSync(join(dir, MANIFEST_PATH), "utf8");
   } catch (e) {
-    throw new Error(`${join(dir, MANIFEST_PATH)} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): build first`);
+    throw new NotBuiltError(`${dir}/ has no readable manifest.json (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): run "seedfeed build" first`);
   }
   const entries = previousEntries(text);
-  if (entries.size === 0) throw new Error(`${join(dir, MANIFEST_PATH)} is not a manifest this seedfeed can read: build again`);
+  if (entries.size === 0) throw new NotBuiltError(`${dir}/manifest.json is not a manifest this seedfeed can read: run "seedfeed build" again`);
   return servedSite(dir, entries);
 }

@@ -160,6 +160,13 @@ describe.concurrent("how the CLI is started", () => {
     expect(pkg.bin.seedfeed).toBe("bin/seedfeed.mjs");
   });
 
+  it("serve on a folder that was never built exits 3 with one line saying to build, not a stack trace", async ({ expect }) => {
+    const root = await tmp.make();
+    const r = await runCli(["serve", "--dir", root, "--port", "0"]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe(`seedfeed serve: ${root}/ has no readable manifest.json (ENOENT): run "seedfeed build" first\n`);
+  });
+
   it("the CLI module can be imported without running", async ({ expect }) => {
     const mod = (await import(CLI)) as { main: unknown };
     expect(typeof mod.main).toBe("function");
