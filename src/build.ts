@@ -8,7 +8,7 @@ import { codeVersion } from "./code-version.ts";
 import { readArticle, scanSeeds, seedVersion, type SeedIndex, type SeedRecord } from "./content/load.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
 import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
-import { produceOutputs, sha256 } from "./output/output-set.ts";
+import { BodyCache, produceOutputs, sha256 } from "./output/output-set.ts";
 import { lockDist, recoverInterruptedSwap, Staging } from "./output/write-dist.ts";
 import { planSite } from "./render/site.ts";
 import type { Diagnostic, ProgressReport, SiteConfig } from "./types.ts";
@@ -127,7 +127,7 @@ async function buildLocked(options: BuildOptions): Promise<BuildResult> {
       config,
       siteKey: siteKeyOf(config),
       previous,
-      readBody: (m) => readArticle(seedsDir, index, m),
+      bodies: new BodyCache((m) => readArticle(seedsDir, index, m), config),
       stage: (f) => staging.write(f),
       progress: options.progress,
     });

@@ -10,7 +10,7 @@ import { readArticle, scanSeeds, seedVersion, seedFormatOf, type SeedIndex } fro
 import { WATCH_COMPRESSION_LEVELS } from "../output/compress.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile, type HeadersMemo } from "../output/headers-file.ts";
 import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "../output/manifest.ts";
-import { produceOutputs, type ProduceMemo } from "../output/output-set.ts";
+import { BodyCache, produceOutputs, type ProduceMemo } from "../output/output-set.ts";
 import { lockDist, Staging } from "../output/write-dist.ts";
 import { planSite, type PlannedFile } from "../render/site.ts";
 import { servedSite, type ServedSite } from "../server/from-manifest.ts";
@@ -80,30 +80,21 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   const headersMemo: HeadersMemo = {};
   const memo: ProduceMemo = { keys: new Map() };
 
-  // Pages planned for one config, by article; a new config plans them all again.
+  // Pages planned, and bodies read, for one config, by article; a new config starts both again.
   let pageMemo = new WeakMap<ArticleMeta, PlannedFile>();
+  const readBody = (m: ArticleMeta): Article => readArticle(options.seedsDir, index, m);
+  let bodies = new BodyCache(readBody, config);
   const reloadConfig = async () => {
     try {
       const next = await loadConfig(options.configFile, options.overrides);
       if (JSON.stringify(next) !== JSON.stringify(config)) {
         config = next;
         pageMemo = new WeakMap();
+        bodies = new BodyCache(readBody, config);
       }
     } catch (e) {
       options.log(`${(e as Error).message}\nkeeping the last good config`);
     }
-  };
-  // Bodies read for the last rebuilds, by seed version: the head feeds need the same fifty every time.
-  const bodies = new Map<string, Article>();
-  const readBody = (m: ArticleMeta): Article => {
-    const key = `${m.source}@${seedVersion(index, m)}`;
-    let a = bodies.get(key);
-    if (!a) {
-      a = readArticle(options.seedsDir, index, m);
-      bodies.set(key, a);
-      if (bodies.size > 4 * (config.feedSize + config.pageSize)) bodies.delete(bodies.keys().next().value!);
-    }
-    return a;
   };
 
   const rebuildOnce = async (): Promise<RebuildReport> => {
@@ -129,7 +120,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
         config,
         siteKey: siteKeyOf(config),
         previous,
-        readBody,
+        bodies,
         stage: (f) => open.write(f),
         levels: WATCH_COMPRESSION_LEVELS,
         memo,

@@ -21,15 +21,23 @@ function byPath(a: { path: string }, b: { path: string }): number {
 /** Enough files in flight to keep the thread pool compressing while the main thread renders. */
 const CONCURRENCY = 16;
 
-/** Bodies read for recent files: an archive page and the article pages of its articles share them. */
-class BodyCache {
-  private readonly map = new Map<string, Article>();
-  constructor(private readonly read: (m: ArticleMeta) => Article, private readonly capacity: number) {}
+/**
+ * Bodies read for recent files, by metadata object: the scan keeps an unchanged seed's object and makes
+ * a new one for an edited seed, so a kept body is never stale. A build makes one; watch mode keeps one
+ * across rebuilds (the head feeds show the same fifty bodies every time).
+ */
+export class BodyCache {
+  private readonly map = new Map<ArticleMeta, Article>();
+  private readonly capacity: number;
+  constructor(private readonly read: (m: ArticleMeta) => Article, config: Pick<SiteConfig, "feedSize" | "pageSize">) {
+    // An archive page and the article pages of its articles, and the head feeds, share their bodies.
+    this.capacity = 4 * config.pageSize + 2 * config.feedSize + 64;
+  }
   get(m: ArticleMeta): Article {
-    let a = this.map.get(m.id);
+    let a = this.map.get(m);
     if (!a) {
       a = this.read(m);
-      this.map.set(m.id, a);
+      this.map.set(m, a);
       if (this.map.size > this.capacity) this.map.delete(this.map.keys().next().value!);
     }
     return a;
@@ -53,7 +61,7 @@ export interface ProduceOptions {
   siteKey: string;
   /** The previous build's manifest entries by path (empty for a clean build). */
   previous: ReadonlyMap<string, ManifestEntry>;
-  readBody(meta: ArticleMeta): Article;
+  bodies: BodyCache;
   /** Receives every file whose bytes are new; resolves when it may take more. */
   stage(file: OutputFile): Promise<void>;
   levels?: CompressionLevels;
@@ -94,7 +102,6 @@ export async function produceOutputs(plan: readonly PlannedFile[], options: Prod
   const { config, previous } = options;
   const memo = options.memo;
   if (memo && memo.siteKey !== options.siteKey) Object.assign(memo, { siteKey: options.siteKey, keys: new Map() });
-  const bodies = new BodyCache(options.readBody, 4 * config.pageSize + 2 * config.feedSize + 64);
   const changed: string[] = [];
   const entries = new Array<ManifestEntry>(plan.length);
   // First the files whose inputs are as before: carried over, without rendering, in one quick pass.
@@ -113,7 +120,7 @@ export async function produceOutputs(plan: readonly PlannedFile[], options: Prod
     const key = keys[i]!;
     const before = previous.get(p.path);
     const headers = { kind: p.kind, contentType: p.contentType, cacheControl: cachePolicyFor(p.kind, config.cacheControl), ...(p.link ? { link: p.link } : {}) };
-    const loaded = new Map(p.bodies.map((m) => [m.id, bodies.get(m)]));
+    const loaded = new Map(p.bodies.map((m) => [m.id, options.bodies.get(m)]));
     const bytes = Buffer.from(p.render(loaded), "utf8");
     const sha = sha256(bytes);
     // Last-Modified is the newest date of the content shown, never a clock or the previous build's value,
