@@ -76,32 +76,33 @@ function readVerified(file: string, size: number, sha: string): Buffer {
   return body;
 }
 
-function representation(entry: ManifestEntry, coding: Coding, size: number, sha: string, body: () => Buffer): Representation {
-  const etag = etagOf(sha);
-  const lastModified = entry.lastModified ? new Date(entry.lastModified).toUTCString() : undefined;
-  const common = fileHeaders(entry);
-  const validators: [string, string][] = [["ETag", etag], ...(lastModified ? [["Last-Modified", lastModified] as [string, string]] : [])];
-  const payload: [string, string][] = [
-    ...(coding === "identity" ? [] : [["Content-Encoding", coding] as [string, string]]),
-    ["Content-Length", String(size)],
-  ];
-  return {
-    etag,
-    headers200: [...common, ...validators, ...payload].flat(),
-    headers404: [...common, ...payload].flat(),
-    // A 304 carries what a 200 would have said about caching and validation (RFC 9110 §15.4.5).
-    headers304: [...validators, ...common.filter(([k]) => k === "Cache-Control" || k === "Vary")].flat(),
-    body,
-  };
-}
+/** The bytes of one coding of a file, as the manifest records them. */
+type Stored = Pick<ManifestEntry, "path" | "size" | "sha256">;
 
 function servedFile(dir: string, entry: ManifestEntry): ServedFile {
-  const source = (path: string, size: number, sha: string) => () => readVerified(join(dir, path), size, sha);
-  const representations: Partial<Record<Coding, Representation>> = {
-    identity: representation(entry, "identity", entry.size, entry.sha256, source(entry.path, entry.size, entry.sha256)),
+  // What every coding of the file says alike, computed once.
+  const common = fileHeaders(entry);
+  const lastModified = entry.lastModified ? new Date(entry.lastModified).toUTCString() : undefined;
+  const caching = common.filter(([k]) => k === "Cache-Control" || k === "Vary");
+  const representation = (coding: Coding, stored: Stored): Representation => {
+    const etag = etagOf(stored.sha256);
+    const validators: [string, string][] = [["ETag", etag], ...(lastModified ? [["Last-Modified", lastModified] as [string, string]] : [])];
+    const payload: [string, string][] = [
+      ...(coding === "identity" ? [] : [["Content-Encoding", coding] as [string, string]]),
+      ["Content-Length", String(stored.size)],
+    ];
+    return {
+      etag,
+      headers200: [...common, ...validators, ...payload].flat(),
+      headers404: [...common, ...payload].flat(),
+      // A 304 carries what a 200 would have said about caching and validation (RFC 9110 §15.4.5).
+      headers304: [...validators, ...caching].flat(),
+      body: () => readVerified(join(dir, stored.path), stored.size, stored.sha256),
+    };
   };
-  if (entry.br) representations.br = representation(entry, "br", entry.br.size, entry.br.sha256, source(entry.br.path, entry.br.size, entry.br.sha256));
-  if (entry.gzip) representations.gzip = representation(entry, "gzip", entry.gzip.size, entry.gzip.sha256, source(entry.gzip.path, entry.gzip.size, entry.gzip.sha256));
+  const representations: Partial<Record<Coding, Representation>> = { identity: representation("identity", entry) };
+  if (entry.br) representations.br = representation("br", entry.br);
+  if (entry.gzip) representations.gzip = representation("gzip", entry.gzip);
   return {
     path: entry.path,
     ...(entry.lastModified ? { lastModifiedSeconds: Math.floor(Date.parse(entry.lastModified) / 1000) } : {}),
