@@ -7,31 +7,18 @@ import { describe, expect, it } from "vitest";
 import { parseManifest } from "../../src/output/manifest.ts";
 import { runCli } from "../helpers/cli.ts";
 import { copyRepoSeeds, readTree, treeDifferences, writeSeeds } from "../helpers/files.ts";
-import { TEST_SITE, buildSite } from "../helpers/site.ts";
+import { buildSite, siteWithDist } from "../helpers/site.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 
 const tmp = useTempDirs();
 
 const BAD = { "099_00000000000000ff.txt": " date 2025-02-30 1\nImpossible date\n" };
 
-/** A seeds folder and a dist/ built from it (in-process: the CLI is spawned only where its exit code is the point). */
-async function siteWithDist() {
-  const root = await tmp.make();
-  const seeds = join(root, "seeds");
-  const out = join(root, "dist");
-  const config = join(root, "site.json");
-  await copyRepoSeeds(seeds);
-  await writeFile(config, JSON.stringify(TEST_SITE));
-  const first = await buildSite(seeds, out);
-  expect(first.written).toBe(true);
-  return { root, seeds, out, config, before: await readTree(out) };
-}
-
 const leftovers = async (root: string) => (await readdir(root)).filter((n) => n.startsWith(".dist."));
 
 describe("a build that fails", () => {
   it("leaves the old dist/ byte-identical and exits 1, naming the bad seed", async () => {
-    const s = await siteWithDist();
+    const s = await siteWithDist(await tmp.make());
     await writeSeeds(s.seeds, BAD);
     // A valid change too, which must not leak into dist/ either.
     await writeSeeds(s.seeds, { "new.md": "---\ntitle: New\ndate: 2025-12-01\n---\nNew.\n" });
@@ -45,7 +32,7 @@ describe("a build that fails", () => {
   });
 
   it("with --keep-going writes the valid seeds, reports the invalid one as a warning and exits 0", async () => {
-    const s = await siteWithDist();
+    const s = await siteWithDist(await tmp.make());
     await writeSeeds(s.seeds, { ...BAD, "new.md": "---\ntitle: New\ndate: 2025-12-01\n---\nNew.\n" });
     const r = await runCli(["build", "--seeds", s.seeds, "--out", s.out, "--config", s.config, "--keep-going"]);
     expect(r.code, r.stderr).toBe(0);
@@ -60,7 +47,7 @@ describe("a build that fails", () => {
   });
 
   it("in-process: build() reports written=false and touches nothing", async () => {
-    const s = await siteWithDist();
+    const s = await siteWithDist(await tmp.make());
     await writeSeeds(s.seeds, BAD);
     const result = await buildSite(s.seeds, s.out);
     expect(result.written).toBe(false);
@@ -71,7 +58,7 @@ describe("a build that fails", () => {
 
 describe("the leftovers of a killed build", () => {
   it("a swap cut between its two renames (dist/ moved aside, no dist/) is mended by the next build", async () => {
-    const s = await siteWithDist();
+    const s = await siteWithDist(await tmp.make());
     const inode404 = (await stat(join(s.out, "404.html"))).ino;
     await rename(s.out, join(s.root, ".dist.previous-k1ll3d"));
     // Fix a typo in a seed text article: its bytes change, its only date does not.
@@ -89,7 +76,7 @@ describe("the leftovers of a killed build", () => {
   });
 
   it("a swap cut short, then a build that fails: dist/ is back as it was, and nothing is written", async () => {
-    const s = await siteWithDist();
+    const s = await siteWithDist(await tmp.make());
     await rename(s.out, join(s.root, ".dist.previous-k1ll3d"));
     await writeSeeds(s.seeds, BAD);
     expect((await buildSite(s.seeds, s.out)).written).toBe(false);
@@ -98,7 +85,7 @@ describe("the leftovers of a killed build", () => {
   });
 
   it("a half-written staging folder is removed; the new dist/ is complete", async () => {
-    const s = await siteWithDist();
+    const s = await siteWithDist(await tmp.make());
     const staging = join(s.root, ".dist.staging-h4lf");
     await mkdir(join(staging, "articles"), { recursive: true });
     await writeFile(join(staging, "rss.xml"), "<rss><channel><title>half");

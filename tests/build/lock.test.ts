@@ -9,8 +9,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { startWatcher } from "../../src/dev/watch.ts";
 import { DistBusyError } from "../../src/output/write-dist.ts";
 import { runCli } from "../helpers/cli.ts";
-import { copyRepoSeeds, readTree, treeDifferences } from "../helpers/files.ts";
-import { TEST_SITE, buildSite } from "../helpers/site.ts";
+import { readTree, treeDifferences } from "../helpers/files.ts";
+import { buildSite, siteWithDist } from "../helpers/site.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 
 const tmp = useTempDirs();
@@ -19,15 +19,10 @@ afterAll(() => {
   for (const c of children) c.kill();
 });
 
-async function siteWithDist() {
-  const root = await tmp.make();
-  const seeds = join(root, "seeds");
-  const out = join(root, "dist");
-  const config = join(root, "site.json");
-  await copyRepoSeeds(seeds);
-  await writeFile(config, JSON.stringify(TEST_SITE));
-  expect((await buildSite(seeds, out)).written).toBe(true);
-  return { root, seeds, out, config, lock: join(root, ".dist-lock") };
+/** A built site, and where its dist/ lock lives. */
+async function siteWithLock() {
+  const s = await siteWithDist(await tmp.make());
+  return { ...s, lock: join(s.root, ".dist-lock") };
 }
 
 /** A process that exists: its pid in the lock means "someone else is writing". */
@@ -46,7 +41,7 @@ async function deadPid(): Promise<number> {
 
 describe("the dist/ lock", () => {
   it("a build while another process holds dist/ exits 3 naming that process, and touches nothing", async () => {
-    const s = await siteWithDist();
+    const s = await siteWithLock();
     const before = await readTree(s.out);
     const pid = liveProcess();
     await mkdir(s.lock);
@@ -61,7 +56,7 @@ describe("the dist/ lock", () => {
   });
 
   it("a lock left by a process that has ended is taken over, and released after the build", async () => {
-    const s = await siteWithDist();
+    const s = await siteWithLock();
     await mkdir(s.lock);
     await writeFile(join(s.lock, "pid"), String(await deadPid()));
     await writeFile(join(s.seeds, "new.md"), "---\ntitle: New\ndate: 2025-12-01\n---\nNew.\n");
@@ -72,7 +67,7 @@ describe("the dist/ lock", () => {
   });
 
   it("two builds into one dist/ at once in one process: the second is refused while the first runs, then builds", async () => {
-    const s = await siteWithDist();
+    const s = await siteWithLock();
     const first = buildSite(s.seeds, s.out);
     await expect(buildSite(s.seeds, s.out)).rejects.toBeInstanceOf(DistBusyError);
     expect((await first).written).toBe(true);
@@ -81,7 +76,7 @@ describe("the dist/ lock", () => {
   });
 
   it("watch mode: a rebuild while another process holds dist/ fails and changes nothing; the next one, once it is free, applies the edit", async () => {
-    const s = await siteWithDist();
+    const s = await siteWithLock();
     const watcher = await startWatcher({ seedsDir: s.seeds, outDir: s.out, configFile: s.config, overrides: {}, onSite: () => {}, log: () => {} });
     try {
       const before = await readTree(s.out);

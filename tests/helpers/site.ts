@@ -1,10 +1,13 @@
 // The real build, run in-process on real folders, with a config validated by the real config code.
 
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
 import { build, type BuildResult } from "../../src/build.ts";
 import { validateConfig } from "../../src/config.ts";
 import { loadSeeds } from "../../src/content/load.ts";
 import { entryId } from "../../src/render/urls.ts";
 import type { Article, SiteConfig } from "../../src/types.ts";
+import { copyRepoSeeds, readTree } from "./files.ts";
 
 export const TEST_SITE = {
   title: "Test site",
@@ -17,6 +20,21 @@ export const TEST_SITE = {
 
 export function testConfig(overrides: Record<string, unknown> = {}): SiteConfig {
   return validateConfig({ ...TEST_SITE, ...overrides }, "test config");
+}
+
+/**
+ * In `root`: a copy of the repository's seeds, a config file, and dist/ built from them, with its bytes
+ * as they were right after that build. (In-process: tests spawn the CLI only where its exit code is the point.)
+ */
+export async function siteWithDist(root: string) {
+  const seeds = join(root, "seeds");
+  const out = join(root, "dist");
+  const config = join(root, "site.json");
+  await copyRepoSeeds(seeds);
+  await writeFile(config, JSON.stringify(TEST_SITE));
+  const first = await buildSite(seeds, out);
+  if (!first.written) throw new Error(`fixture build failed: ${JSON.stringify(first.diagnostics)}`);
+  return { root, seeds, out, config, before: await readTree(out) };
 }
 
 export async function buildSite(seedsDir: string, outDir: string, options: { keepGoing?: boolean; config?: SiteConfig } = {}): Promise<BuildResult> {
