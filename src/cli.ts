@@ -55,7 +55,8 @@ Exit codes:
   0  built (with --keep-going: built, perhaps without the invalid seeds)
   1  invalid seeds: nothing was written, dist/ is as it was
   2  bad command line or config
-  3  the build failed for another reason (e.g. the output folder cannot be written)
+  3  the build failed for another reason (the output folder cannot be written, or another
+     seedfeed is writing it); serve: the folder was never built
   4  serve: the port is already in use
 `;
 
