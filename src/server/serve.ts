@@ -1,6 +1,6 @@
 // Runs the host: listen, timeouts, hot swap of the served site, graceful shutdown.
 
-import { unwatchFile, watchFile } from "node:fs";
+import { statSync, unwatchFile, watchFile } from "node:fs";
 import { createServer, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { MANIFEST_PATH } from "../output/manifest.ts";
@@ -29,20 +29,35 @@ export interface RunningServer {
 export class PortInUseError extends Error {}
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
+  const manifestFile = join(options.dir, MANIFEST_PATH);
+  // Which manifest.json the site was read from: a request that meets a replaced body asks for a reload,
+  // and many may, while a build runs; the manifest (50 MB at 100,000 articles) is read again only once
+  // it has itself changed. The stamp is for noticing a change, never part of a response.
+  const stampOf = () => {
+    try {
+      const st = statSync(manifestFile);
+      return `${st.ino}:${st.size}:${st.mtimeMs}`;
+    } catch {
+      return "";
+    }
+  };
+  let loadedStamp = options.site ? "" : stampOf();
   let site = options.site ?? loadServedSite(options.dir);
   // Watch mode swaps sites itself; a plain server follows builds made beside it by reading the manifest again.
   const reload = options.site
     ? undefined
     : () => {
+        const stamp = stampOf();
+        if (stamp === "" || stamp === loadedStamp) return;
         try {
           site = loadServedSite(options.dir);
+          loadedStamp = stamp;
         } catch {
           // mid-build: the next request tries again
         }
       };
   const source = { current: () => site, ...(reload ? { reload } : {}) };
   // By path, polled: a clean build swaps the whole folder, which a watch on the old folder would miss.
-  const manifestFile = join(options.dir, MANIFEST_PATH);
   if (reload) watchFile(manifestFile, { interval: 500, persistent: false }, reload);
   const app = createApp(source, options);
   const server = createServer();
