@@ -1,6 +1,6 @@
 // The build pipeline: seeds → article metadata → site plan → output files → dist/.
 
-import { createReadStream } from "node:fs";
+import { createReadStream, existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { basename, dirname, join, resolve } from "node:path";
@@ -114,7 +114,8 @@ async function buildLocked(options: BuildOptions): Promise<BuildResult> {
   const indexFile = seedIndexFile(outDir);
   const index = await readSeedIndex(indexFile, seedsDir);
   const scan = await scanSeeds(seedsDir, index, { progress: options.progress });
-  await writeSeedIndex(indexFile, seedsDir, index);
+  // Rewritten only when it changed: at 100,000 articles it is about 70 MB.
+  if (scan.indexChanged || !existsSync(indexFile)) await writeSeedIndex(indexFile, seedsDir, index);
   const hasErrors = scan.diagnostics.some((d) => d.severity === "error");
   const result = { articles: scan.metas.length, diagnostics: scan.diagnostics };
   if (hasErrors && !options.keepGoing) return { ...result, files: [], written: false, changed: [] };

@@ -45,6 +45,8 @@ export interface ScanResult {
   changed: string[];
   /** Seeds in the index that are gone. */
   removed: string[];
+  /** False when the index is exactly as it was: nothing to save. */
+  indexChanged: boolean;
 }
 
 type SeedFormat = "text" | "markdown";
@@ -136,7 +138,7 @@ function metaOf(a: Article): ArticleMeta {
  * the thread pool costs several times a synchronous one, and the scan yields between batches.
  * `keep` receives the whole article when the seed was parsed.
  */
-function refreshRecord(dir: string, source: string, index: SeedIndex, keep?: (a: Article) => void): "same" | "changed" {
+function refreshRecord(dir: string, source: string, index: SeedIndex, keep?: (a: Article) => void): "same" | "restamped" | "changed" {
   const path = join(dir, source);
   const cached = index.get(source);
   let stamp = "";
@@ -153,7 +155,7 @@ function refreshRecord(dir: string, source: string, index: SeedIndex, keep?: (a:
       sha = sha256Hex(bytes);
       if (cached && cached.sha256 === sha && !keep) {
         cached.stamp = stamp;
-        return "same";
+        return "restamped";
       }
       result = parseSeedBytes(source, bytes);
     }
@@ -170,7 +172,7 @@ function refreshRecord(dir: string, source: string, index: SeedIndex, keep?: (a:
     diagnostics: result.diagnostics,
     ...(lastGood ? { lastGood } : {}),
   });
-  return same ? "same" : "changed";
+  return same ? "restamped" : "changed";
 }
 
 /** Seeds are read in batches; between them the event loop runs (watch mode serves while it scans). */
@@ -208,18 +210,21 @@ export async function scanSeeds(dir: string, index: SeedIndex, options: ScanOpti
     try {
       ({ seeds: sources, ignored } = listSeedFiles(dir));
     } catch (e) {
-      return { metas: [], diagnostics: [{ severity: "error", file: dir, message: `cannot read the seeds folder: ${(e as Error).message}` }], changed: [], removed: [] };
+      return { metas: [], diagnostics: [{ severity: "error", file: dir, message: `cannot read the seeds folder: ${(e as Error).message}` }], changed: [], removed: [], indexChanged: false };
     }
     const present = new Set(sources);
     for (const k of index.keys()) if (!present.has(k)) removed.push(k);
   }
   const changed: string[] = [];
+  let restamped = false;
   for (let i = 0; i < sources.length; i++) {
     const source = sources[i]!;
     if (options.only && !existsSync(join(dir, source))) {
       if (index.has(source)) removed.push(source);
-    } else if (refreshRecord(dir, source, index, options.keep) === "changed") {
-      changed.push(source);
+    } else {
+      const outcome = refreshRecord(dir, source, index, options.keep);
+      if (outcome === "changed") changed.push(source);
+      else if (outcome === "restamped") restamped = true;
     }
     if (i % SCAN_BATCH === SCAN_BATCH - 1) {
       options.progress?.("reading seeds", i + 1, sources.length);
@@ -250,6 +255,7 @@ export async function scanSeeds(dir: string, index: SeedIndex, options: ScanOpti
     diagnostics: diagnostics.sort(byFileAndLine),
     changed: changed.sort(byCodePoint),
     removed,
+    indexChanged: changed.length > 0 || removed.length > 0 || restamped,
   };
 }
 

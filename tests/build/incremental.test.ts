@@ -11,7 +11,7 @@ import { request } from "node:http";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { corpusFile, writeCorpus } from "../../bench/corpus.ts";
-import { build, type BuildResult } from "../../src/build.ts";
+import { build, seedIndexFile, type BuildResult } from "../../src/build.ts";
 import { recoverInterruptedSwap } from "../../src/output/write-dist.ts";
 import { startServer } from "../../src/server/serve.ts";
 import type { SiteConfig } from "../../src/types.ts";
@@ -683,5 +683,26 @@ describe("a server beside dist/ follows a build made beside it", () => {
     } finally {
       await server.close();
     }
+  });
+});
+
+describe("the seed index beside dist/", () => {
+  it("is rewritten when a seed changes, and left as it is by a build that finds nothing new", async () => {
+    const root = await tmp.make();
+    const seeds = join(root, "seeds");
+    const out = join(root, "dist");
+    await copyRepoSeeds(seeds);
+    const config = testConfig();
+    expect((await build({ seedsDir: seeds, outDir: out, config })).written).toBe(true);
+    const file = seedIndexFile(out);
+    const first = await stat(file);
+    expect((await build({ seedsDir: seeds, outDir: out, config })).written).toBe(true);
+    const again = await stat(file);
+    expect([again.ino, again.mtimeMs]).toEqual([first.ino, first.mtimeMs]);
+    await writeSeeds(seeds, { "late.md": markdownSeed(["title: Late", "date: 2025-12-24"], "Late.\n") });
+    expect((await build({ seedsDir: seeds, outDir: out, config })).written).toBe(true);
+    const afterEdit = await stat(file);
+    expect(afterEdit.ino).not.toBe(first.ino); // written to a temporary name and renamed over
+    expect(await readFile(file, "utf8")).toContain('"late.md"');
   });
 });
