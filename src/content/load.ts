@@ -31,7 +31,9 @@ export interface SeedRecord {
   diagnostics: Diagnostic[];
   /**
    * Watch mode: the last version that parsed, served while the seed is invalid. Its body is not kept
-   * (that would hold every seed in memory): the files that show it keep their bytes until it is fixed.
+   * here (that would hold every seed in memory): the files that show it keep their bytes, and one that
+   * must be rendered again finds the body in the watcher's BodyCache (keyed by this same metadata
+   * object) or waits until the seed is fixed.
    */
   lastGood?: { meta: ArticleMeta; sha256: string };
 }
