@@ -20,7 +20,7 @@ export function urlPathsOf(path: string): string[] {
  * stay, the ones between become placeholders. Two URLs with the same shape match the same rule and no
  * other, since a placeholder matches exactly one segment.
  */
-export function urlShape(url: string): string {
+function urlShape(url: string): string {
   const segments = url.split("/"); // ["", first, …middle, last]
   if (segments.length <= 3) return url;
   return [...segments.slice(0, 2), ...segments.slice(2, -1).map((_, i) => `:p${i + 1}`), segments.at(-1)].join("/");

@@ -69,7 +69,7 @@ export interface ProduceOptions {
   memo?: ProduceMemo;
 }
 
-export interface Produced {
+interface Produced {
   /** Every file of the site, by path. */
   entries: ManifestEntry[];
   /** Paths whose bytes changed (or appeared). */

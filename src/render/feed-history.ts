@@ -6,7 +6,7 @@ import type { FeedHistory, FeedUrls } from "../types.ts";
 /** RFC 5005's namespace, for fh:complete and fh:archive. */
 export const FH_NS = "http://purl.org/syndication/history/1.0";
 
-export type HistoryRel = "current" | "prev-archive" | "next-archive";
+type HistoryRel = "current" | "prev-archive" | "next-archive";
 
 /**
  * What a document says about its place in the feed's history (RFC 5005): the fh marker element, if any,

@@ -48,7 +48,7 @@ interface Stream {
 }
 
 /** The newest of one date of each article: what Last-Modified says of a file that shows them. */
-export function newestDate(articles: readonly ArticleMeta[], date: "updated" | "published" = "updated"): string | undefined {
+function newestDate(articles: readonly ArticleMeta[], date: "updated" | "published" = "updated"): string | undefined {
   let newest: string | undefined;
   for (const a of articles) if (newest === undefined || a[date] > newest) newest = a[date];
   return newest;
