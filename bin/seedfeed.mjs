@@ -1,7 +1,6 @@
 #!/usr/bin/env node
 // The `seedfeed` command (npx seedfeed, npm link): registers tsx, which runs the TypeScript source as
-// it is, then hands the arguments to the CLI. The thread pool is sized before anything can start it.
-process.env.UV_THREADPOOL_SIZE ??= "16";
+// it is, then hands the arguments to the CLI.
 const { register } = await import("tsx/esm/api");
 register();
 const { main } = await import("../src/cli.ts");

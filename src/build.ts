@@ -9,6 +9,7 @@ import { readArticle, scanSeeds, seedVersion, type SeedIndex, type SeedRecord } 
 import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
 import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
 import { BodyCache, produceOutputs, sha256 } from "./output/output-set.ts";
+import { StagePool } from "./output/stage-pool.ts";
 import { lockDist, recoverInterruptedSwap, Staging } from "./output/write-dist.ts";
 import { planSite } from "./render/site.ts";
 import type { Diagnostic, ProgressReport, SiteConfig } from "./types.ts";
@@ -99,14 +100,17 @@ async function writeSeedIndex(file: string, seedsDir: string, index: SeedIndex):
 
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const lock = lockDist(options.outDir);
+  // Started first: the workers start up while the seeds are scanned.
+  const pool = new StagePool();
   try {
-    return await buildLocked(options);
+    return await buildLocked(options, pool);
   } finally {
+    await pool.close();
     lock.release();
   }
 }
 
-async function buildLocked(options: BuildOptions): Promise<BuildResult> {
+async function buildLocked(options: BuildOptions, pool: StagePool): Promise<BuildResult> {
   const { seedsDir, outDir, config } = options;
   // First, before dist/ is read as the previous build (or left alone by a failing one): a build that
   // was killed mid-swap left the last good dist/ beside it; put it back.
@@ -120,7 +124,7 @@ async function buildLocked(options: BuildOptions): Promise<BuildResult> {
   const result = { articles: scan.metas.length, diagnostics: scan.diagnostics };
   if (hasErrors && !options.keepGoing) return { ...result, files: [], written: false, changed: [] };
 
-  const staging = Staging.open(outDir);
+  const staging = Staging.open(outDir, pool);
   try {
     const previous = await readPreviousEntries(join(outDir, MANIFEST_PATH), false);
     const plan = planSite(scan.metas, config, (m) => seedVersion(index, m));

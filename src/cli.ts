@@ -1,6 +1,5 @@
 // seedfeed's command line: subcommands, flags, exit codes. Everything else lives in the modules it calls.
 
-import "./threadpool.ts";
 import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";

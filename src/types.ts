@@ -68,31 +68,47 @@ export interface SiteConfig {
 /** What kind of thing a file is; the cache policy is chosen by this. */
 export type FileKind = "feed" | "archive" | "html" | "immutable" | "manifest";
 
-export interface Encoded {
-  bytes: Buffer;
-  sha256: string;
-}
-
-/** One file of the build output: everything the writer, the server and the CDN headers need. */
-export interface OutputFile {
-  /** Relative path with forward slashes, e.g. "articles/9f37872381fe7d58/index.html". */
+/** A precompressed variant as written: its file beside the original, its size and hash. */
+export interface Variant {
+  /** Path of the variant file in dist/, e.g. "rss.xml.br". */
   path: string;
-  kind: FileKind;
-  contentType: string;
-  bytes: Buffer;
-  /** Hex sha-256 of `bytes`. */
+  size: number;
+  /** Hex sha-256 of the variant's bytes. */
   sha256: string;
-  /** Cache-Control, from the policy table (src/output/cache-policy.ts). */
-  cacheControl: string;
-  /** A Link header value (WebSub discovery on feeds). */
-  link?: string;
-  /** ISO 8601 UTC instant derived from the content, never from a clock or mtime; absent when nothing dates it. */
-  lastModified?: string;
-  /** Precompressed variants, kept only when smaller than `bytes`. */
-  br?: Encoded;
-  gzip?: Encoded;
 }
 
+/** Compression levels of one kind of file; see src/output/compress.ts. */
+export interface Levels {
+  brotli: number;
+  gzip: number;
+}
+
+/** One rendered file, sent to a stage worker (src/output/stage-worker.ts) to be hashed, compressed and written. */
+export interface StageRequest {
+  id: number;
+  /** The staging folder. */
+  dir: string;
+  /** Relative path with forward slashes, e.g. "articles/9f37872381fe7d58.html". */
+  path: string;
+  text: string;
+  /** Absent: no precompressed variants. */
+  levels?: Levels;
+  /** The sha-256 of this path in dist/ now: equal bytes are not written again. */
+  previousSha?: string;
+}
+
+/** What a stage worker made of one file. */
+export interface StagedFile {
+  size: number;
+  /** Hex sha-256 of the UTF-8 bytes. */
+  sha256: string;
+  br?: Variant;
+  gzip?: Variant;
+  /** Files written into the staging folder; none when the bytes equal `previousSha`'s. */
+  written: string[];
+}
+
+export type StageReply = (StagedFile & { id: number }) | { id: number; error: { message: string; code?: string } };
 
 export type FeedFormat = "rss" | "atom" | "json";
 

@@ -11,6 +11,7 @@ import { WATCH_COMPRESSION_LEVELS } from "../output/compress.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile, type HeadersMemo } from "../output/headers-file.ts";
 import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "../output/manifest.ts";
 import { BodyCache, produceOutputs, type ProduceMemo } from "../output/output-set.ts";
+import { StagePool } from "../output/stage-pool.ts";
 import { lockDist, Staging } from "../output/write-dist.ts";
 import { planSite, type PlannedFile } from "../render/site.ts";
 import { servedSite, type ServedSite } from "../server/from-manifest.ts";
@@ -79,6 +80,8 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   let previousOrder: readonly ArticleMeta[] = [];
   const headersMemo: HeadersMemo = {};
   const memo: ProduceMemo = { keys: new Map() };
+  // One pool for the session: a worker takes about 0.2 s to start, longer than a whole rebuild.
+  const pool = new StagePool();
 
   // Pages planned, and bodies read, for one config, by article; a new config starts both again.
   let pageMemo = new WeakMap<ArticleMeta, PlannedFile>();
@@ -114,7 +117,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     let staging: Staging | undefined;
     try {
       lock = lockDist(options.outDir);
-      staging = Staging.open(options.outDir);
+      staging = Staging.open(options.outDir, pool);
       const open = staging;
       const produced = await produceOutputs(plan, {
         config,
@@ -191,7 +194,12 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     schedule();
   };
 
-  await rebuild();
+  try {
+    await rebuild();
+  } catch (e) {
+    await pool.close();
+    throw e;
+  }
   const configPath = resolve(options.configFile ?? DEFAULT_CONFIG_FILE);
   // Watching folders, not files: editors that save by rename-and-replace swap the inode under a file watch.
   const watchers: FSWatcher[] = [
@@ -207,6 +215,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
       clearTimeout(timer);
       for (const w of watchers) w.close();
       await idle();
+      await pool.close();
     },
   };
 }

@@ -1,13 +1,10 @@
-// Precompressed variants, made once at build time so no request ever pays for compression.
+// Precompressed variants, made once at build time so no request ever pays for compression. Synchronous:
+// they run in the stage workers (stage-worker.ts), beside the main thread that renders.
 
-import { promisify } from "node:util";
-import { brotliCompress, constants, gzip } from "node:zlib";
-import type { FileKind } from "../types.ts";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import type { FileKind, Levels } from "../types.ts";
 
-const brotli = promisify(brotliCompress);
-const gz = promisify(gzip);
-
-export type CompressionLevels = Record<FileKind, { brotli: number; gzip: number } | undefined>;
+export type CompressionLevels = Record<FileKind, Levels | undefined>;
 
 /**
  * Levels by kind, measured in BENCHMARKS.md. Feeds are polled forever, but mostly answered 304, and a
@@ -31,21 +28,18 @@ export const COMPRESSION_LEVELS: CompressionLevels = {
 export const WATCH_COMPRESSION_LEVELS: CompressionLevels = { ...COMPRESSION_LEVELS, feed: { brotli: 5, gzip: 6 } };
 
 /** Variants not smaller than the original are dropped: they would only cost bytes. */
-export async function compressVariants(bytes: Buffer, kind: FileKind, table: CompressionLevels = COMPRESSION_LEVELS): Promise<{ br?: Buffer; gzip?: Buffer }> {
-  const levels = table[kind];
+export function compressVariantsSync(bytes: Buffer, levels: Levels | undefined): { br?: Buffer; gzip?: Buffer } {
   if (!levels || bytes.length < 64) return {};
-  const [b, g] = await Promise.all([
-    brotli(bytes, {
-      params: {
-        [constants.BROTLI_PARAM_QUALITY]: levels.brotli,
-        [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-        [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-        // A window no larger than the file: the default 4 MB window (and its tables) per stream in flight
-        // was most of a large build's memory, for no gain on files of a few KB.
-        [constants.BROTLI_PARAM_LGWIN]: Math.max(constants.BROTLI_MIN_WINDOW_BITS, Math.min(constants.BROTLI_DEFAULT_WINDOW, Math.ceil(Math.log2(bytes.length + 1)))),
-      },
-    }),
-    gz(bytes, { level: levels.gzip }),
-  ]);
+  const b = brotliCompressSync(bytes, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: levels.brotli,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+      // A window no larger than the file: the default 4 MB window (and its tables) buys nothing on
+      // files of a few KB and costs time to set up for every file.
+      [constants.BROTLI_PARAM_LGWIN]: Math.max(constants.BROTLI_MIN_WINDOW_BITS, Math.min(constants.BROTLI_DEFAULT_WINDOW, Math.ceil(Math.log2(bytes.length + 1)))),
+    },
+  });
+  const g = gzipSync(bytes, { level: levels.gzip });
   return { ...(b.length < bytes.length ? { br: b } : {}), ...(g.length < bytes.length ? { gzip: g } : {}) };
 }

@@ -2,17 +2,10 @@
 
 import { createReadStream } from "node:fs";
 import { createInterface } from "node:readline";
-import type { FileKind, OutputFile } from "../types.ts";
+import type { FileKind, Variant } from "../types.ts";
 
 export const MANIFEST_PATH = "manifest.json";
 export const MANIFEST_VERSION = 2;
-
-export interface ManifestVariant {
-  /** Path of the variant file in dist/, e.g. "rss.xml.br". */
-  path: string;
-  size: number;
-  sha256: string;
-}
 
 export interface ManifestEntry {
   path: string;
@@ -23,8 +16,8 @@ export interface ManifestEntry {
   size: number;
   sha256: string;
   lastModified?: string;
-  br?: ManifestVariant;
-  gzip?: ManifestVariant;
+  br?: Variant;
+  gzip?: Variant;
   /** Hash of everything the bytes were made from: a rebuild with the same key skips the file. */
   key?: string;
 }
@@ -35,25 +28,6 @@ export interface Manifest {
 }
 
 export const VARIANT_SUFFIX = { br: ".br", gzip: ".gz" } as const;
-
-export function manifestEntry(f: OutputFile): ManifestEntry {
-  const variant = (enc: "br" | "gzip"): ManifestVariant | undefined => {
-    const v = f[enc];
-    return v ? { path: f.path + VARIANT_SUFFIX[enc], size: v.bytes.length, sha256: v.sha256 } : undefined;
-  };
-  return {
-    path: f.path,
-    kind: f.kind,
-    contentType: f.contentType,
-    cacheControl: f.cacheControl,
-    link: f.link,
-    size: f.bytes.length,
-    sha256: f.sha256,
-    lastModified: f.lastModified,
-    br: variant("br"),
-    gzip: variant("gzip"),
-  };
-}
 
 /** An entry with its keys in one fixed order, whichever way it was made: manifest.json is compared byte for byte. */
 export function manifestEntryOf(e: Omit<ManifestEntry, "key">, key: string): ManifestEntry {

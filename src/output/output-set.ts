@@ -5,10 +5,10 @@
 import { createHash } from "node:crypto";
 import { mapLimit } from "../concurrency.ts";
 import type { PlannedFile } from "../render/site.ts";
-import type { Article, ArticleMeta, OutputFile, ProgressReport, SiteConfig } from "../types.ts";
+import type { Article, ArticleMeta, ProgressReport, SiteConfig, StagedFile, StageRequest } from "../types.ts";
 import { cachePolicyFor } from "./cache-policy.ts";
-import { COMPRESSION_LEVELS, compressVariants, type CompressionLevels } from "./compress.ts";
-import { manifestEntry, manifestEntryOf, type ManifestEntry } from "./manifest.ts";
+import { COMPRESSION_LEVELS, type CompressionLevels } from "./compress.ts";
+import { manifestEntryOf, type ManifestEntry } from "./manifest.ts";
 
 export function sha256(bytes: Buffer | string): string {
   return createHash("sha256").update(bytes).digest("hex");
@@ -18,8 +18,8 @@ function byPath(a: { path: string }, b: { path: string }): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
 }
 
-/** Enough files in flight to keep the thread pool compressing while the main thread renders. */
-const CONCURRENCY = 16;
+/** Enough files in flight to keep the stage workers busy while the main thread renders. */
+const CONCURRENCY = 32;
 
 /**
  * Bodies read for recent files, by metadata object: the scan keeps an unchanged seed's object and makes
@@ -62,8 +62,8 @@ export interface ProduceOptions {
   /** The previous build's manifest entries by path (empty for a clean build). */
   previous: ReadonlyMap<string, ManifestEntry>;
   bodies: BodyCache;
-  /** Receives every file whose bytes are new; resolves when it may take more. */
-  stage(file: OutputFile): Promise<void>;
+  /** Hashes, compresses and writes a rendered file, unless its bytes are `previousSha`'s (Staging.write). */
+  stage(file: Omit<StageRequest, "id" | "dir">): Promise<StagedFile>;
   levels?: CompressionLevels;
   progress?: ProgressReport;
   memo?: ProduceMemo;
@@ -114,37 +114,32 @@ export async function produceOutputs(plan: readonly PlannedFile[], options: Prod
     return key;
   });
   let done = plan.length - todo.length;
+  const levels = options.levels ?? COMPRESSION_LEVELS;
   await mapLimit(todo, CONCURRENCY, async (i) => {
     if (++done % 256 === 0) options.progress?.("rendering", done, plan.length);
     const p = plan[i]!;
-    const key = keys[i]!;
     const before = previous.get(p.path);
-    const headers = { kind: p.kind, contentType: p.contentType, cacheControl: cachePolicyFor(p.kind, config.cacheControl), ...(p.link ? { link: p.link } : {}) };
     const loaded = new Map(p.bodies.map((m) => [m.id, options.bodies.get(m)]));
-    const bytes = Buffer.from(p.render(loaded), "utf8");
-    const sha = sha256(bytes);
+    const text = p.render(loaded);
+    const staged = await options.stage({ path: p.path, text, ...(levels[p.kind] ? { levels: levels[p.kind] } : {}), ...(before ? { previousSha: before.sha256 } : {}) });
+    // Same bytes from new inputs (an edit elsewhere on a page): the file in dist/ and its variants stay.
+    const variants = staged.written.length === 0 ? before! : staged;
+    if (staged.written.length > 0) changed.push(p.path);
     // Last-Modified is the newest date of the content shown, never a clock or the previous build's value,
     // so an incremental build and a clean one agree byte for byte. An edit that changes no date (a typo
     // fixed in a seed text, whose only date is its publication day) changes the ETag but not this.
-    const lastModified = p.lastModified;
-    if (before?.sha256 === sha) {
-      // Same bytes from new inputs (an edit elsewhere on a page): the file on disk stays as it is.
-      entries[i] = manifestEntryOf({ ...headers, path: p.path, size: before.size, sha256: sha, ...(lastModified ? { lastModified } : {}), ...(before.br ? { br: before.br } : {}), ...(before.gzip ? { gzip: before.gzip } : {}) }, key);
-      return;
-    }
-    const v = await compressVariants(bytes, p.kind, options.levels ?? COMPRESSION_LEVELS);
-    const file: OutputFile = {
+    entries[i] = manifestEntryOf({
       path: p.path,
-      ...headers,
-      bytes,
-      sha256: sha,
-      ...(lastModified ? { lastModified } : {}),
-      ...(v.br ? { br: { bytes: v.br, sha256: sha256(v.br) } } : {}),
-      ...(v.gzip ? { gzip: { bytes: v.gzip, sha256: sha256(v.gzip) } } : {}),
-    };
-    await options.stage(file);
-    changed.push(p.path);
-    entries[i] = manifestEntryOf(manifestEntry(file), key);
+      kind: p.kind,
+      contentType: p.contentType,
+      cacheControl: cachePolicyFor(p.kind, config.cacheControl),
+      ...(p.link ? { link: p.link } : {}),
+      size: staged.size,
+      sha256: staged.sha256,
+      ...(p.lastModified ? { lastModified: p.lastModified } : {}),
+      ...(variants.br ? { br: variants.br } : {}),
+      ...(variants.gzip ? { gzip: variants.gzip } : {}),
+    }, keys[i]!);
   });
   return { entries: pathOrder(plan, memo).map((i) => entries[i]!), changed: changed.sort() };
 }

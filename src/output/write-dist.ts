@@ -5,10 +5,10 @@
 // killed after it is finished by the next one (roll forward), one killed before it leaves dist/ as it was.
 
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
-import type { OutputFile } from "../types.ts";
-import { VARIANT_SUFFIX, type ManifestEntry } from "./manifest.ts";
+import type { StagedFile, StageRequest } from "../types.ts";
+import type { ManifestEntry } from "./manifest.ts";
+import type { StagePool } from "./stage-pool.ts";
 
 const JOURNAL = ".journal.json";
 
@@ -120,80 +120,40 @@ export function recoverInterruptedSwap(outDir: string): void {
   }
 }
 
-/**
- * Creating a file on this kind of disk waits about half a millisecond, however small the file, but many
- * creations proceed side by side: 10,000 article folders of three files take 19 s one after another
- * through the default thread pool and 2.1 s with 64 in flight over 16 threads (BENCHMARKS.md).
- */
-const WRITES_IN_FLIGHT = 64;
-/** Bytes waiting to be written are held in memory: past this many files, the producer waits. */
-const MAX_QUEUED_WRITES = 128;
-
-/** A staging folder beside dist/ that new files are written into as they are made. */
+/** A staging folder beside dist/ that new files are written into (by the stage workers) as they are made. */
 export class Staging {
   private readonly written: string[] = [];
-  private readonly dirs = new Map<string, Promise<unknown>>();
-  private readonly queue: { path: string; bytes: Buffer | string }[] = [];
   private inFlight = 0;
   /** Output files (not variants) written here: all of them means the whole folder can be swapped in. */
   private filesStaged = 0;
-  private failure: Error | undefined;
   private readonly waiters: (() => void)[] = [];
-  private constructor(readonly out: string, readonly dir: string) {}
+  private constructor(readonly out: string, readonly dir: string, private readonly pool: StagePool) {}
 
-  static open(outDir: string): Staging {
+  static open(outDir: string, pool: StagePool): Staging {
     const out = resolve(outDir);
     mkdirSync(dirname(out), { recursive: true });
     recoverInterruptedSwap(out);
     const dir = mkdtempSync(join(dirname(out), `.${basename(out)}.staging-`));
     chmodSync(dir, 0o755); // mkdtemp makes it private; dist/ is meant to be published
-    return new Staging(out, dir);
+    return new Staging(out, dir, pool);
   }
 
-  /** Queues a file; resolves at once unless too many writes are waiting. */
-  writeFile(path: string, bytes: Buffer | string): Promise<void> {
-    this.written.push(path);
-    this.queue.push({ path, bytes });
-    this.pump();
-    return this.queue.length > MAX_QUEUED_WRITES ? new Promise((resolve) => this.waiters.push(resolve)) : Promise.resolve();
-  }
-
-  async write(f: OutputFile): Promise<void> {
-    this.filesStaged++;
-    const pending = [this.writeFile(f.path, f.bytes)];
-    if (f.br) pending.push(this.writeFile(f.path + VARIANT_SUFFIX.br, f.br.bytes));
-    if (f.gzip) pending.push(this.writeFile(f.path + VARIANT_SUFFIX.gzip, f.gzip.bytes));
-    await Promise.all(pending);
-  }
-
-  private pump(): void {
-    while (this.inFlight < WRITES_IN_FLIGHT && this.queue.length > 0) {
-      const job = this.queue.shift()!;
-      this.inFlight++;
-      void this.writeNow(job.path, job.bytes)
-        .catch((e: Error) => (this.failure ??= e))
-        .finally(() => {
-          this.inFlight--;
-          if (this.queue.length <= MAX_QUEUED_WRITES) for (const w of this.waiters.splice(0)) w();
-          this.pump();
-        });
+  /** Hashes, compresses and writes one rendered file; writes nothing when its bytes are `previousSha`'s. */
+  async write(file: Omit<StageRequest, "id" | "dir">): Promise<StagedFile> {
+    this.inFlight++;
+    try {
+      const staged = await this.pool.stage({ ...file, dir: this.dir });
+      if (staged.written.length > 0) this.filesStaged++;
+      this.written.push(...staged.written);
+      return staged;
+    } finally {
+      if (--this.inFlight === 0) for (const w of this.waiters.splice(0)) w();
     }
-    if (this.inFlight === 0 && this.queue.length === 0) for (const w of this.waiters.splice(0)) w();
   }
 
-  private async writeNow(path: string, bytes: Buffer | string): Promise<void> {
-    const full = join(this.dir, path);
-    const dir = dirname(full);
-    let made = this.dirs.get(dir);
-    if (!made) this.dirs.set(dir, (made = mkdir(dir, { recursive: true })));
-    await made;
-    await writeFile(full, bytes);
-  }
-
-  /** Resolves when every queued write is done; throws the first write error. */
+  /** Resolves when every file handed to `write` is written (or has failed: `write` reports that). */
   async flush(): Promise<void> {
-    while (this.inFlight > 0 || this.queue.length > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
-    if (this.failure) throw this.failure;
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
   }
 
   /**
@@ -203,7 +163,7 @@ export class Staging {
    * not yet in place. Call `flush` first.
    */
   commit(entries: ReadonlyMap<string, ManifestEntry>, previous: ReadonlyMap<string, ManifestEntry>, extras: readonly { path: string; bytes: Buffer | string | Iterable<string> }[]): void {
-    if (this.inFlight > 0 || this.queue.length > 0) throw new Error("commit before flush");
+    if (this.inFlight > 0) throw new Error("commit before flush");
     const everyFileStaged = this.filesStaged === entries.size;
     for (const x of extras) {
       if (typeof x.bytes === "string" || Buffer.isBuffer(x.bytes)) {
@@ -249,8 +209,7 @@ export class Staging {
 
   /** Waits for the writes in flight (they would make the folder again), then removes the staging folder. */
   async abort(): Promise<void> {
-    this.queue.length = 0;
-    await this.flush().catch(() => undefined);
+    await this.flush();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,74 @@
+// The stage workers (stage-worker.ts): threads that hash, compress and write rendered files while the
+// main thread goes on rendering. A build starts a pool and closes it; watch mode keeps one, since
+// starting a worker takes about 0.2 s.
+
+import { availableParallelism } from "node:os";
+import { Worker } from "node:worker_threads";
+import type { StageReply, StageRequest, StagedFile } from "../types.ts";
+
+/**
+ * One per core, beside the main thread: a worker spends much of its time waiting in the kernel for
+ * files to be created, so one per core keeps the cores busy (2 workers: 7.9 s for 10,000 articles,
+ * 1 worker: 11.2 s; BENCHMARKS.md).
+ */
+const DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
+
+interface Waiting {
+  resolve(f: StagedFile): void;
+  reject(e: Error): void;
+  worker: Slot;
+}
+
+interface Slot {
+  worker: Worker;
+  busy: number;
+}
+
+export class StagePool {
+  private readonly slots: Slot[];
+  private readonly waiting = new Map<number, Waiting>();
+  private nextId = 0;
+  private failure: Error | undefined;
+
+  constructor(size = DEFAULT_WORKERS) {
+    this.slots = Array.from({ length: size }, () => {
+      const slot: Slot = { worker: new Worker(new URL("./stage-worker.mjs", import.meta.url)), busy: 0 };
+      slot.worker.on("message", (reply: StageReply) => this.settle(reply));
+      // A worker that dies takes its files with it: every file still waiting fails, and so does the pool.
+      slot.worker.on("error", (e) => this.fail(e));
+      slot.worker.on("exit", (code) => this.fail(new Error(`a stage worker exited (code ${code})`)));
+      return slot;
+    });
+  }
+
+  private settle(reply: StageReply): void {
+    const w = this.waiting.get(reply.id)!;
+    this.waiting.delete(reply.id);
+    w.worker.busy--;
+    if ("error" in reply) w.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
+    else w.resolve(reply);
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    for (const w of this.waiting.values()) w.reject(this.failure);
+    this.waiting.clear();
+  }
+
+  /** Hashes, compresses and writes one file into `request.dir`, on the least busy worker. */
+  stage(request: Omit<StageRequest, "id">): Promise<StagedFile> {
+    if (this.failure) return Promise.reject(this.failure);
+    const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
+    const id = this.nextId++;
+    slot.busy++;
+    return new Promise<StagedFile>((resolve, reject) => {
+      this.waiting.set(id, { resolve, reject, worker: slot });
+      slot.worker.postMessage({ ...request, id } satisfies StageRequest);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.failure ??= new Error("the stage pool is closed");
+    await Promise.all(this.slots.map((s) => s.worker.terminate()));
+  }
+}
