@@ -1,5 +1,5 @@
 // dist/_headers in the Netlify / Cloudflare Pages format, derived from the same headers the server sends.
-// Files of one shape (articles/<id>/index.html, archive/<k>/rss.xml…) share one rule with placeholders,
+// Files of one shape (articles/<id>.html, archive/<k>/rss.xml…) share one rule with placeholders,
 // so the file stays a few dozen rules at any size (Cloudflare Pages reads at most 100). Every URL matches
 // exactly one rule: CDNs join the values of a header set by several matching rules.
 
@@ -16,13 +16,15 @@ export function urlPathsOf(path: string): string[] {
 }
 
 /**
- * "/articles/5eedfeed00000001/index.html" → "/articles/:p1/index.html": the first and last segments
- * stay, the ones between become placeholders. Two URLs with the same shape match the same rule and no
- * other, since a placeholder matches exactly one segment.
+ * "/archive/3/rss.xml" → "/archive/:p1/rss.xml": the first and last segments stay, the ones between
+ * become placeholders; a file directly in a folder ("/articles/5eedfeed00000001.html") becomes
+ * "/articles/:p1". Two URLs with the same shape match the same rule and no other, since a placeholder
+ * matches exactly one segment.
  */
 function urlShape(url: string): string {
   const segments = url.split("/"); // ["", first, …middle, last]
-  if (segments.length <= 3) return url;
+  if (segments.length < 3) return url;
+  if (segments.length === 3) return `/${segments[1]}/:p1`;
   return [...segments.slice(0, 2), ...segments.slice(2, -1).map((_, i) => `:p${i + 1}`), segments.at(-1)].join("/");
 }
 

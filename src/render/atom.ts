@@ -6,7 +6,7 @@ import type { FeedDocument, SiteConfig } from "../types.ts";
 import { FH_NS, addRootAttributes, historyOf, insertHeadElements } from "./feed-history.ts";
 import { GENERATOR } from "./rss.ts";
 import { TextSlots } from "./slots.ts";
-import { absoluteUrl, articleDir, entryId } from "./urls.ts";
+import { absoluteUrl, articlePath, entryId } from "./urls.ts";
 
 export function renderAtom(doc: FeedDocument, config: SiteConfig): string {
   const slots = new TextSlots();
@@ -29,7 +29,7 @@ export function renderAtom(doc: FeedDocument, config: SiteConfig): string {
     feed.addItem({
       title: slots.put(a.title),
       id,
-      link: absoluteUrl(config, articleDir(a)),
+      link: absoluteUrl(config, articlePath(a)),
       date: new Date(a.updated),
       published: new Date(a.published),
       description: slots.put(escapeHtml(a.summary)),

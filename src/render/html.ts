@@ -4,7 +4,7 @@
 import { escapeHtml as e } from "../escape.ts";
 import type { Article, ArticleMeta, FeedFormat, FeedUrls, SiteConfig } from "../types.ts";
 import { tagSlug } from "./tags.ts";
-import { FEED_TYPES, feedUrls, absoluteUrl, absoluteUrls, articleDir, tagDir } from "./urls.ts";
+import { FEED_TYPES, feedUrls, absoluteUrl, absoluteUrls, articlePath, tagDir } from "./urls.ts";
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
@@ -74,7 +74,7 @@ export function renderArticlePage(ctx: PageContext, a: Article): string {
   const tags = a.tags.length > 0 ? `\n<ul class="tags">${a.tags.map(tagLink).join("")}</ul>` : "";
   return layout(ctx, {
     title: `${a.title} · ${ctx.config.title}`,
-    canonical: absoluteUrl(ctx.config, articleDir(a)),
+    canonical: absoluteUrl(ctx.config, articlePath(a)),
     body: `<article>
 <h1>${e(a.title)}</h1>
 <p class="meta">${timeTag(a.published)}${updated} · ${e(author)}</p>${tags}
@@ -104,7 +104,7 @@ export interface ListPage {
 
 export function renderListPage(ctx: PageContext, page: ListPage): string {
   const { config } = ctx;
-  const href = (a: ArticleMeta) => sitePath(config, articleDir(a));
+  const href = (a: ArticleMeta) => sitePath(config, articlePath(a));
   const items = page.articles
     .map((a) => `<li><a href="${e(href(a))}">${e(a.title)}</a> ${timeTag(a.published)}<p>${e(a.summary)}</p></li>`)
     .join("\n");

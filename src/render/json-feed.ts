@@ -5,7 +5,7 @@
 
 import type { FeedDocument, FeedHistory, Person, SiteConfig } from "../types.ts";
 import { historyOf } from "./feed-history.ts";
-import { absoluteUrl, articleDir, entryId } from "./urls.ts";
+import { absoluteUrl, articlePath, entryId } from "./urls.ts";
 
 export const JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1";
 
@@ -50,7 +50,7 @@ export function renderJsonFeed(doc: FeedDocument, config: SiteConfig): string {
     _rfc5005: rfc5005(doc.history),
     items: doc.entries.map((a) => ({
       id: entryId(config, a),
-      url: absoluteUrl(config, articleDir(a)),
+      url: absoluteUrl(config, articlePath(a)),
       title: a.title,
       content_html: a.contentHtml,
       summary: a.summary || undefined,

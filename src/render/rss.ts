@@ -5,7 +5,7 @@ import { escapeHtml } from "../escape.ts";
 import type { FeedDocument, SiteConfig } from "../types.ts";
 import { FH_NS, addRootAttributes, historyOf, insertHeadElements } from "./feed-history.ts";
 import { TextSlots } from "./slots.ts";
-import { entryId, absoluteUrl, articleDir } from "./urls.ts";
+import { entryId, absoluteUrl, articlePath } from "./urls.ts";
 
 export const GENERATOR = "seedfeed";
 const ATOM_NS = "http://www.w3.org/2005/Atom";
@@ -28,7 +28,7 @@ export function renderRss(doc: FeedDocument, config: SiteConfig): string {
       title: slots.put(a.title),
       // A tag: URI is not a URL to fetch, so isPermaLink="false" (which feed v6 forces with an id) is truthful here.
       id: entryId(config, a),
-      link: absoluteUrl(config, articleDir(a)),
+      link: absoluteUrl(config, articlePath(a)),
       date: new Date(a.updated),
       published: new Date(a.published),
       description: slots.put(escapeHtml(a.summary)),

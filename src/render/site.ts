@@ -11,7 +11,7 @@ import { renderJsonFeed } from "./json-feed.ts";
 import { pageNumbers, pageRange, pagingOf, type Paging } from "./paging.ts";
 import { renderRss } from "./rss.ts";
 import { tagSlug } from "./tags.ts";
-import { FEED_TYPES, absoluteUrl, absoluteUrls, archivePaths, articleDir, hubLinkHeader, listPageDir, streamFeedPaths, tagDir } from "./urls.ts";
+import { FEED_TYPES, absoluteUrl, absoluteUrls, archivePaths, articlePath, hubLinkHeader, listPageDir, streamFeedPaths, tagDir } from "./urls.ts";
 
 const HTML = "text/html; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
@@ -203,7 +203,7 @@ export function planSite(metas: readonly ArticleMeta[], config: SiteConfig, vers
       let page = pageMemo?.get(a);
       if (!page) {
         page = {
-          path: `${articleDir(a)}index.html`,
+          path: articlePath(a),
           kind: "html",
           contentType: HTML,
           lastModified: a.updated,

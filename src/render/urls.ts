@@ -10,9 +10,13 @@ export const FEED_TYPES: Record<FeedFormat, string> = {
   json: "application/feed+json",
 };
 
-/** The directory URL of an article page; its file is `${articleDir(a)}index.html`. */
-export function articleDir(article: Pick<Article, "id">): string {
-  return `articles/${article.id}/`;
+/**
+ * An article's page: its path in dist/ and its URL. A flat file, not a folder with an index.html: on
+ * ext4 a new folder with files in it costs several times what a file does, and a site has one per
+ * article (BENCHMARKS.md). A ".html" URL is served as it is by every static host and by S3.
+ */
+export function articlePath(article: Pick<Article, "id">): string {
+  return `articles/${article.id}.html`;
 }
 
 /**

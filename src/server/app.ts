@@ -37,7 +37,10 @@ export function resolveUrl(rawUrl: string, site: ServedSite): Resolved {
   const path = rel === "" || rel.endsWith("/") ? `${rel}index.html` : rel;
   const file = site.files.get(path);
   if (file) return { kind: "file", file };
-  if (site.files.has(`${rel}/index.html`)) return { kind: "redirect", location: `${pathname}/${q < 0 ? "" : rawUrl.slice(q)}` };
+  const query = q < 0 ? "" : rawUrl.slice(q);
+  if (site.files.has(`${rel}/index.html`)) return { kind: "redirect", location: `${pathname}/${query}` };
+  // An article's URL without ".html", as Cloudflare Pages and GitHub Pages serve it: to the canonical URL.
+  if (rel !== "" && !rel.endsWith("/") && site.files.has(`${rel}.html`)) return { kind: "redirect", location: `${pathname}.html${query}` };
   return { kind: "missing" };
 }
 

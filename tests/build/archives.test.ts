@@ -202,7 +202,7 @@ async function buildCase(c: Case, outDir?: string): Promise<Built> {
 
 async function parseSite(out: string, articlePages: boolean): Promise<{ xml: Map<string, PyXml>; html: Map<string, PyHtml> }> {
   const files = filesUnder(out).filter(
-    (f) => /(^|\/)(rss|atom)\.xml$/.test(f) || (f.endsWith("index.html") && (articlePages || !f.startsWith("articles/"))),
+    (f) => /(^|\/)(rss|atom)\.xml$/.test(f) || (f.endsWith("index.html") || (articlePages && /^articles\/[^/]+\.html$/.test(f))),
   );
   const parsed = await parseAll(files.map((f) => join(out, f)));
   const xml = new Map<string, PyXml>();
@@ -405,7 +405,7 @@ function walkPages(b: Built, start: string, rel: "prev" | "next"): string[] {
   return out;
 }
 
-const articleHref = (b: Built, e: ExpectedEntry) => `${basePath(b)}articles/${e.article.id}/`;
+const articleHref = (b: Built, e: ExpectedEntry) => `${basePath(b)}articles/${e.article.id}.html`;
 
 /** Walks one stream's pages both ways; returns the numbered pages, oldest first. */
 function checkStreamPages(b: Built, stream: Stream): string[] {
@@ -545,7 +545,7 @@ describe.each(CASES)("$name", (c) => {
   it.runIf(c.articlePages)("every article page links the index page of each of its tags, and no other", () => {
     const b = site(c);
     for (const e of b.expected) {
-      const page = b.html.get(`articles/${e.article.id}/index.html`);
+      const page = b.html.get(`articles/${e.article.id}.html`);
       expect(page, e.article.id).toBeDefined();
       expect(page!.tags, e.article.source).toEqual(e.article.tags.map((t) => `${basePath(b)}tags/${tagSlug(t)}/`));
       for (const href of page!.tags) expect(b.html.has(pageFile(b, href)), href!).toBe(true);

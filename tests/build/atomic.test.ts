@@ -39,8 +39,8 @@ describe("a build that fails", () => {
     expect(r.stderr).toContain("099_00000000000000ff.txt:1: warning:");
     expect(r.stdout).toMatch(/1 invalid seed skipped/);
     const after = await readTree(s.out);
-    expect(after.has("articles/new/index.html")).toBe(true);
-    expect(after.has("articles/00000000000000ff/index.html")).toBe(false);
+    expect(after.has("articles/new.html")).toBe(true);
+    expect(after.has("articles/00000000000000ff.html")).toBe(false);
     // The articles that were there are still there.
     for (const path of s.before.keys()) if (path.startsWith("articles/")) expect(after.has(path), path).toBe(true);
     expect(await leftovers(s.root)).toEqual([]);
@@ -68,7 +68,7 @@ describe("the leftovers of a killed build", () => {
     expect(await leftovers(s.root)).toEqual([]);
     // The mended dist/ was the previous build: the incremental build changed the edited page and kept
     // the untouched files of the mended folder as they were (same inode), which only it could have.
-    const page = "articles/5eedfeed00000001/index.html";
+    const page = "articles/5eedfeed00000001.html";
     const old = parseManifest(s.before.get("manifest.json")!.toString("utf8")).files.find((f) => f.path === page)!;
     const now = parseManifest(await readFile(join(s.out, "manifest.json"), "utf8")).files.find((f) => f.path === page)!;
     expect(now.sha256).not.toBe(old.sha256);
@@ -97,7 +97,7 @@ describe("the leftovers of a killed build", () => {
     const manifest = parseManifest(after.get("manifest.json")!.toString("utf8"));
     // Every file the manifest lists is there, whole.
     for (const f of manifest.files) expect(after.get(f.path)?.length, f.path).toBe(f.size);
-    expect(after.has("articles/new/index.html")).toBe(true);
+    expect(after.has("articles/new.html")).toBe(true);
   });
 });
 

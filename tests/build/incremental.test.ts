@@ -278,10 +278,10 @@ describe("incremental builds give the bytes of a clean build", () => {
     }
     // The steps did reach dist/: the deleted article is gone, the renamed one and the new ones are there.
     const final = await readTree(warm);
-    expect(final.has(`articles/${docOf(corpusFile(77).name, corpusFile(77).text).id}/index.html`)).toBe(false);
-    expect(final.has(`articles/${docOf(corpusFile(100).name, corpusFile(100).text).id}/index.html`)).toBe(true);
-    expect(final.has("articles/newest-article/index.html")).toBe(true);
-    expect(final.has("articles/00000000000000aa/index.html")).toBe(true);
+    expect(final.has(`articles/${docOf(corpusFile(77).name, corpusFile(77).text).id}.html`)).toBe(false);
+    expect(final.has(`articles/${docOf(corpusFile(100).name, corpusFile(100).text).id}.html`)).toBe(true);
+    expect(final.has("articles/newest-article.html")).toBe(true);
+    expect(final.has("articles/00000000000000aa.html")).toBe(true);
     expect(final.has("tags/brand-new/rss.xml")).toBe(true);
     expect(final.get("rss.xml")!.toString("utf8")).toContain("Retitled site");
   });
@@ -299,7 +299,7 @@ describe("an edit rewrites only the files that show it", () => {
 
     const inMain = placement(main, target.id);
     expect(inMain.inHead, "an old article is not in the head feed").toBe(false);
-    const expectedPaths = new Set([`articles/${target.id}/index.html`, ...filesShowing("", inMain), "manifest.json"]);
+    const expectedPaths = new Set([`articles/${target.id}.html`, ...filesShowing("", inMain), "manifest.json"]);
     for (const t of target.tags) for (const p of filesShowing(`tags/${t}/`, placement(tagStream(t), target.id))) expectedPaths.add(p);
     const expected = withVariants(expectedPaths, before);
     // The expectation names an archive page of the site and one of a tag, and all of them exist.
@@ -404,7 +404,7 @@ describe("a build killed after its journal is finished by the next one; before i
     const staging = join(s.root, ".dist.staging-test");
     const journal = await stage(staging, s.a.tree, s.b.tree);
     expect(journal.moves.length).toBeGreaterThan(4);
-    expect(journal.deletes).toContain("articles/same-day/index.html");
+    expect(journal.deletes).toContain("articles/same-day.html");
     await writeFile(join(staging, ".journal.json"), JSON.stringify(journal));
     // Killed halfway through the moves: the first half is in dist/, the rest still in staging.
     for (const p of journal.moves.slice(0, journal.moves.length >> 1)) {
@@ -477,7 +477,7 @@ describe("a failed build never touches the last good dist/", () => {
     // The failed build updated the seed cache; that must not lead the next build astray.
     await unlink(join(site.seeds, "md/broken.md"));
     const fixed = await buildOk(site.seeds, site.out);
-    expect(fixed.changed).toContain("articles/fine/index.html");
+    expect(fixed.changed).toContain("articles/fine.html");
     expectSameAsClean(await snapshot(site.out), await cleanBuild(site.seeds, CONFIG), "after the fix");
   });
 
@@ -549,13 +549,9 @@ describe("a failed build never touches the last good dist/", () => {
     expect(treeDifferences(f.before.tree, await readTree(f.site.out))).toEqual([]);
   });
 
-  // BUG (src/concurrency.ts mapLimit, src/build.ts, src/output/write-dist.ts Staging.abort): when one
-  // file's render throws, mapLimit rejects at once while its 15 other workers keep taking items. build()
-  // then calls staging.abort() (rmSync of the staging folder) with writes in flight: the rmSync itself
-  // may throw ENOTEMPTY, which replaces the real error ("… changed during the build; build again"), and
-  // the workers that go on rendering, compressing and staging make the folder again
-  // (Staging.writeNow's mkdir recursive). A .dist.staging-* folder of partial files stays beside dist/
-  // until the next build. dist/ itself is safe (the test above). Remove `.fails` once this is fixed.
+  // Once one file's render throws, no new file starts, and the staging folder is removed only after the
+  // files in flight have been written: removing it under them used to replace the real error with
+  // ENOTEMPTY and leave a half-made staging folder beside dist/.
   it("a build that throws while rendering reports its own error and leaves no staging folder behind", async () => {
     const f = await failedRender();
     expect(f.error?.message).toMatch(/changed during the build/);
@@ -582,11 +578,7 @@ describe("manifest lines of files whose bytes did not change", () => {
     expect(treeDifferences(inc, clean)).toEqual([]);
   });
 
-  // BUG (src/output/output-set.ts produceOutputs, the "same bytes from new inputs" branch): the carried
-  // entry is rebuilt as `{ ...kept, ...headers, key, lastModified }` with `link` removed from `kept`, so
-  // `link` lands after `key`, where manifestEntry puts it after `cacheControl`. With a hub configured,
-  // the head and tag feeds' lines in manifest.json differ from a clean build's (same data, other key
-  // order). Remove `.fails` once that is fixed.
+  // Feeds carry a Link header with a hub: a carried entry must keep manifestEntryOf's key order too.
   it("are written as a clean build writes them (with a WebSub hub: feeds carry a Link header)", async () => {
     const { inc, clean } = await commentOnly(testConfig({ hub: "https://hub.example.org/" }));
     expect(treeDifferences(inc, clean)).toEqual([]);

@@ -62,7 +62,7 @@ describe("the dist/ lock", () => {
     await writeFile(join(s.seeds, "new.md"), "---\ntitle: New\ndate: 2025-12-01\n---\nNew.\n");
     const r = await runCli(["build", "--seeds", s.seeds, "--out", s.out, "--config", s.config]);
     expect(r.code, r.stderr).toBe(0);
-    expect(existsSync(join(s.out, "articles", "new", "index.html"))).toBe(true);
+    expect(existsSync(join(s.out, "articles", "new.html"))).toBe(true);
     expect(existsSync(s.lock)).toBe(false);
   });
 

@@ -55,6 +55,6 @@ export async function expectedEntries(seedsDir: string, config: SiteConfig): Pro
   return articles.map((article) => ({
     article,
     id: entryId(config, article),
-    url: new URL(`articles/${article.id}/`, config.baseUrl).href,
+    url: new URL(`articles/${article.id}.html`, config.baseUrl).href,
   }));
 }

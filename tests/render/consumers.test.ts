@@ -38,7 +38,7 @@ describe("the fixture", () => {
     // Every entry's link is a page that exists in dist/.
     for (const e of site.expected) {
       expect(e.url.startsWith(site.config.baseUrl)).toBe(true);
-      expect(existsSync(join(site.out, e.url.slice(site.config.baseUrl.length), "index.html")), e.url).toBe(true);
+      expect(existsSync(join(site.out, e.url.slice(site.config.baseUrl.length))), e.url).toBe(true);
     }
   });
 });

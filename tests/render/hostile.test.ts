@@ -134,7 +134,7 @@ describe("hostile article: HTML escapes everything", () => {
 
   it("each article page shows the title and author as text, and is valid HTML", async () => {
     for (const e of expected) {
-      const html = await readFile(join(out, e.url.slice(testConfig().baseUrl.length), "index.html"), "utf8");
+      const html = await readFile(join(out, e.url.slice(testConfig().baseUrl.length)), "utf8");
       const h1 = /<h1>([\s\S]*?)<\/h1>/.exec(html)?.[1];
       expect(decodeHtml(h1 ?? "")).toBe(e.article.title);
       if (e.article.author) expect(html).toContain(`· ${htmlText(e.article.author)}</p>`);

@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 
 const page = (path: string) => readFile(join(site.out, path), "utf8");
-const pagePathOf = (url: string) => `${url.slice(site.config.baseUrl.length)}index.html`;
+const pagePathOf = (url: string) => url.slice(site.config.baseUrl.length);
 const attrs = (html: string, tag: string) =>
   [...html.matchAll(new RegExp(`<${tag}\\b([^>]*)>`, "g"))].map((m) =>
     Object.fromEntries([...m[1]!.matchAll(/([a-z-]+)="([^"]*)"/g)].map((a) => [a[1]!, decodeHtml(a[2]!)])),

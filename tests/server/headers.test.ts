@@ -41,7 +41,7 @@ describe("Content-Type and security headers", () => {
       "/feed.json": "application/feed+json; charset=utf-8",
       "/": "text/html; charset=utf-8",
       "/index.html": "text/html; charset=utf-8",
-      "/articles/markdown-one/": "text/html; charset=utf-8",
+      "/articles/markdown-one.html": "text/html; charset=utf-8",
       [`/${stylesheetPath(fx.manifest)}`]: "text/css; charset=utf-8",
     };
     for (const [, port] of ports()) {
@@ -60,7 +60,7 @@ describe("Content-Type and security headers", () => {
     const targets: [string, string, number][] = [
       ["GET", "/rss.xml", 200],
       ["GET", "/", 200],
-      ["GET", "/articles/markdown-one/", 200],
+      ["GET", "/articles/markdown-one.html", 200],
       ["GET", "/404.html", 200],
       ["GET", "/nothing-here", 404],
       ["GET", "/articles/markdown-one", 301],
@@ -94,8 +94,8 @@ describe("Cache-Control", () => {
       "/atom.xml": DEFAULT_CACHE_CONTROL.feed,
       "/feed.json": DEFAULT_CACHE_CONTROL.feed,
       "/": DEFAULT_CACHE_CONTROL.html,
-      "/articles/5eed5e7e00000001/": DEFAULT_CACHE_CONTROL.html,
-      "/articles/5eed5e7e00000001/index.html": DEFAULT_CACHE_CONTROL.html,
+      "/articles/5eed5e7e00000001.html": DEFAULT_CACHE_CONTROL.html,
+      "/tags/http/": DEFAULT_CACHE_CONTROL.html,
       "/404.html": DEFAULT_CACHE_CONTROL.html,
       [css]: DEFAULT_CACHE_CONTROL.immutable,
     };
@@ -121,7 +121,7 @@ describe("CDN parity with dist/_headers", () => {
   it("every URL of every manifest file matches exactly one _headers rule, and every rule matches some URL", async () => {
     const blocks = parseHeadersFile(await readFile(join(fx.distDir, "_headers"), "utf8"));
     const urls = fx.manifest.files.flatMap((f) => urlsFor(f.path));
-    expect(urls).toContain("/articles/markdown-one/");
+    expect(urls).toContain("/articles/markdown-one.html");
     expect(urls).toContain("/");
     const used = new Set<string>();
     for (const url of urls) {
@@ -131,7 +131,7 @@ describe("CDN parity with dist/_headers", () => {
     }
     expect([...used].sort()).toEqual([...blocks.keys()].sort());
     // Placeholders keep the file small: one rule covers every article page.
-    expect([...blocks.keys()].filter((r) => r.startsWith("/articles/"))).toEqual(["/articles/:p1/", "/articles/:p1/index.html"]);
+    expect([...blocks.keys()].filter((r) => r.startsWith("/articles/"))).toEqual(["/articles/:p1"]);
   });
 
   it("the server sends exactly what _headers declares, for every file, URL and encoding", async () => {

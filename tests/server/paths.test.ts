@@ -67,7 +67,7 @@ const ATTEMPTS: string[] = [
   "../secret.txt",
   "/rss.xml/..",
   "/rss.xml/../../secret.txt",
-  "/articles/markdown-one/index.html/..",
+  "/articles/markdown-one.html/..",
   "/articles/markdown-one/%2e%2e/%2e%2e/secret.txt",
   "/dist/rss.xml",
   "/;/../secret.txt",
@@ -120,36 +120,42 @@ describe("traversal and malformed targets", () => {
 });
 
 describe("folders, redirects and the 404 page", () => {
-  it("/articles/<id>/ serves that article's index.html", async () => {
+  it("/articles/<id>.html serves that article's page; a folder URL serves its index.html", async () => {
     for (const id of ["5eed5e7e00000001", "5eed5e7e00000002", "markdown-one", "markdown-two"]) {
-      const file = await readFile(join(fx.distDir, "articles", id, "index.html"));
-      const slash = await get(fx.port, `/articles/${id}/`);
-      expect(slash.status).toBe(200);
-      expect(slash.body.equals(file)).toBe(true);
-      const explicit = await get(fx.port, `/articles/${id}/index.html`);
-      expect(explicit.body.equals(file)).toBe(true);
-      expect(explicit.headers.etag).toBe(slash.headers.etag);
+      const file = await readFile(join(fx.distDir, "articles", `${id}.html`));
+      const page = await get(fx.port, `/articles/${id}.html`);
+      expect(page.status).toBe(200);
+      expect(page.body.equals(file)).toBe(true);
     }
+    const tagPage = await readFile(join(fx.distDir, "tags", "http", "index.html"));
+    const slash = await get(fx.port, "/tags/http/");
+    expect(slash.status).toBe(200);
+    expect(slash.body.equals(tagPage)).toBe(true);
+    const explicit = await get(fx.port, "/tags/http/index.html");
+    expect(explicit.body.equals(tagPage)).toBe(true);
+    expect(explicit.headers.etag).toBe(slash.headers.etag);
     const root = await get(fx.port, "/");
     expect(root.body.equals(await readFile(join(fx.distDir, "index.html")))).toBe(true);
   });
 
-  it("/articles/<id> redirects 301 to the slash form, keeping the query", async () => {
-    for (const id of ["5eed5e7e00000001", "markdown-one"]) {
-      const r = await get(fx.port, `/articles/${id}`);
+  it("a folder without its slash, and an article without .html, redirect 301 to the real URL, keeping the query", async () => {
+    for (const [from, to] of [["/tags/http", "/tags/http/"], ["/articles/5eed5e7e00000001", "/articles/5eed5e7e00000001.html"], ["/articles/markdown-one", "/articles/markdown-one.html"]] as const) {
+      const r = await get(fx.port, from);
       expect(r.status).toBe(301);
-      expect(r.headers.location).toBe(`/articles/${id}/`);
-      const q = await get(fx.port, `/articles/${id}?utm=feed&x=1`);
+      expect(r.headers.location).toBe(to);
+      const q = await get(fx.port, `${from}?utm=feed&x=1`);
       expect(q.status).toBe(301);
-      expect(q.headers.location).toBe(`/articles/${id}/?utm=feed&x=1`);
-      const h = await head(fx.port, `/articles/${id}`);
+      expect(q.headers.location).toBe(`${to}?utm=feed&x=1`);
+      const h = await head(fx.port, from);
       expect(h.status).toBe(301);
-      expect(h.headers.location).toBe(`/articles/${id}/`);
+      expect(h.headers.location).toBe(to);
     }
     // No open redirect: a protocol-relative look-alike is not a folder of the site.
-    const r = await rawGet(fx.port, "//articles/markdown-one");
-    expect(r.status).toBe(404);
-    expect(r.headers.location).toBeUndefined();
+    for (const lookAlike of ["//tags/http", "//articles/markdown-one"]) {
+      const r = await rawGet(fx.port, lookAlike);
+      expect(r.status).toBe(404);
+      expect(r.headers.location).toBeUndefined();
+    }
   });
 
   it("a query string does not change which file is served", async () => {
@@ -160,7 +166,7 @@ describe("folders, redirects and the 404 page", () => {
   });
 
   it("a missing path gets the site's own 404 page, as HTML with status 404", async () => {
-    for (const url of ["/no-such-page", "/articles/no-such-article/", "/articles/no-such-article", "/rss", "/articles/", "/assets/style.css"]) {
+    for (const url of ["/no-such-page", "/articles/no-such-article/", "/articles/no-such-article", "/articles/markdown-one/", "/rss", "/articles/", "/assets/style.css"]) {
       const r = await get(fx.port, url);
       expect(r.status, url).toBe(404);
       expect(r.headers["content-type"], url).toBe("text/html; charset=utf-8");
