@@ -22,8 +22,11 @@ export interface Article {
   headerNumber?: number;
 }
 
-/** An article without its body: what lists, indexes and the build plan need. Small enough to hold 100,000. */
-export type ArticleMeta = Omit<Article, "contentHtml">;
+/**
+ * An article without its text (body and summary): what the build plan needs, held for every article of
+ * the site, so kept small: 100,000 summaries were 50 MB. Pages that show text read the seed again.
+ */
+export type ArticleMeta = Omit<Article, "contentHtml" | "summary">;
 
 /** Build progress for a terminal: the phase, and how far it is (done of total units). */
 export type ProgressReport = (phase: string, done: number, total: number) => void;
@@ -104,8 +107,8 @@ export interface StagedFile {
   sha256: string;
   br?: Variant;
   gzip?: Variant;
-  /** Files written into the staging folder; none when the bytes equal `previousSha`'s. */
-  written: string[];
+  /** False when the bytes equal `previousSha`'s: nothing was written. */
+  written: boolean;
 }
 
 export type StageReply = (StagedFile & { id: number }) | { id: number; error: { message: string; code?: string } };

@@ -90,8 +90,8 @@ export interface ListPage {
   /** <title> and <h1>. */
   title: string;
   description?: string;
-  /** Newest first. Only metadata is used. */
-  articles: readonly ArticleMeta[];
+  /** Newest first; their summaries are shown. */
+  articles: readonly Article[];
   /** Folder of the page with newer articles ("" is the index) and of the page with older ones. */
   newer?: string;
   older?: string;

@@ -106,8 +106,10 @@ function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMet
   }));
 }
 
-function listFile(stream: Stream, page: Omit<ListPage, "feeds">, ctx: PageContext, versionOf: VersionOf): PlannedFile {
-  const full: ListPage = stream.isTag ? { ...page, feeds: { title: stream.title, urls: absoluteUrls(ctx.config, streamFeedPaths(stream.base)) } } : page;
+type PlannedList = Omit<ListPage, "feeds" | "articles"> & { articles: readonly ArticleMeta[] };
+
+function listFile(stream: Stream, page: PlannedList, ctx: PageContext, versionOf: VersionOf): PlannedFile {
+  const feeds = stream.isTag ? { feeds: { title: stream.title, urls: absoluteUrls(ctx.config, streamFeedPaths(stream.base)) } } : {};
   // List pages show publication dates only: an update elsewhere in an article does not date them.
   const updated = newestDate(page.articles, "published");
   return {
@@ -116,8 +118,9 @@ function listFile(stream: Stream, page: Omit<ListPage, "feeds">, ctx: PageContex
     contentType: HTML,
     ...(updated ? { lastModified: updated } : {}),
     inputs: () => `${page.title}|${page.newer ?? ""}|${page.older ?? ""}|${listInputs(page.articles, versionOf)}`,
-    bodies: [],
-    render: () => renderListPage(ctx, full),
+    // Summaries are text, not metadata: read with the bodies, which the page's archive feeds need anyway.
+    bodies: page.articles,
+    render: (bodies) => renderListPage(ctx, { ...page, ...feeds, articles: articlesOf(page.articles, bodies) }),
   };
 }
 
@@ -196,27 +199,37 @@ const STYLESHEET_PATH = `assets/style.${createHash("sha256").update(STYLESHEET).
 export function planSite(metas: readonly ArticleMeta[], config: SiteConfig, versionOf: VersionOf, pageMemo?: WeakMap<ArticleMeta, PlannedFile>): PlannedFile[] {
   const ctx: PageContext = { config, stylesheet: sitePath(config, STYLESHEET_PATH) };
   const main: Stream = { base: "", feedId: `${config.tagPrefix}feeds/main`, title: config.title, description: config.description, articles: metas, isTag: false };
+  const pageOf = (a: ArticleMeta): PlannedFile => {
+    let page = pageMemo?.get(a);
+    if (!page) {
+      page = {
+        path: articlePath(a),
+        kind: "html",
+        contentType: HTML,
+        lastModified: a.updated,
+        inputs: () => versionOf(a),
+        bodies: [a],
+        render: (bodies) => renderArticlePage(ctx, articlesOf([a], bodies)[0]!),
+      };
+      pageMemo?.set(a, page);
+    }
+    return page;
+  };
   const files: PlannedFile[] = [
     { path: "404.html", kind: "html", contentType: HTML, inputs: () => "", bodies: [], render: () => renderNotFoundPage(ctx) },
     { path: STYLESHEET_PATH, kind: "immutable", contentType: CSS, inputs: () => "", bodies: [], render: () => STYLESHEET },
-    ...metas.map((a): PlannedFile => {
-      let page = pageMemo?.get(a);
-      if (!page) {
-        page = {
-          path: articlePath(a),
-          kind: "html",
-          contentType: HTML,
-          lastModified: a.updated,
-          inputs: () => versionOf(a),
-          bodies: [a],
-          render: (bodies) => renderArticlePage(ctx, articlesOf([a], bodies)[0]!),
-        };
-        pageMemo?.set(a, page);
-      }
-      return page;
-    }),
-    ...streamFiles(main, config, ctx, versionOf),
   ];
+  // Every article is on one page of the site's stream. Its own page is planned just before the first
+  // file that shows it, so files are rendered in that order and share one read of each body.
+  const planned = new Set<ArticleMeta>();
+  for (const f of streamFiles(main, config, ctx, versionOf)) {
+    for (const a of f.bodies) {
+      if (planned.has(a)) continue;
+      planned.add(a);
+      files.push(pageOf(a));
+    }
+    files.push(f);
+  }
   for (const tag of tagStreams(metas, config)) files.push(...streamFiles(tag, config, ctx, versionOf));
   return files;
 }

@@ -512,8 +512,11 @@ describe("a failed build never touches the last good dist/", () => {
     return (renderFailure ??= (async () => {
       const site = await sharedSite();
       const before = await snapshot(site.out);
-      // The oldest article: its page is the last article page of the plan, rendered after the first progress report.
-      const victim = join(site.seeds, newestFirst(await modelOf(site.seeds)).at(-1)!.source);
+      // An article of the site stream's third-newest full page, not in the head feed: its body is read
+      // late in the build, after the first progress report (a stream's pages are rendered oldest first).
+      const stream = newestFirst(await modelOf(site.seeds));
+      const full = fullPages(stream.length).length;
+      const victim = join(site.seeds, stream.find((d) => placement(stream, d.id).page === full - 2 && !placement(stream, d.id).inHead)!.source);
       const original = await readFile(victim);
       let changedUnderIt = false;
       const error = await build({
