@@ -1,7 +1,6 @@
-// Precompressed variants, made once at build time so no request ever pays for compression. Synchronous:
-// they run in the stage workers (stage-worker.ts), beside the main thread that renders.
+// How hard to compress each kind of file. The variants are made once, at build time, by the stage
+// workers (stage-worker.mjs), so no request ever pays for compression.
 
-import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 import type { FileKind, Levels } from "../types.ts";
 
 export type CompressionLevels = Record<FileKind, Levels | undefined>;
@@ -26,20 +25,3 @@ export const COMPRESSION_LEVELS: CompressionLevels = {
  * (about 6 ms for a 140 KB feed against 17 ms at 9), a few percent larger. `build` uses the above.
  */
 export const WATCH_COMPRESSION_LEVELS: CompressionLevels = { ...COMPRESSION_LEVELS, feed: { brotli: 5, gzip: 6 } };
-
-/** Variants not smaller than the original are dropped: they would only cost bytes. */
-export function compressVariantsSync(bytes: Buffer, levels: Levels | undefined): { br?: Buffer; gzip?: Buffer } {
-  if (!levels || bytes.length < 64) return {};
-  const b = brotliCompressSync(bytes, {
-    params: {
-      [constants.BROTLI_PARAM_QUALITY]: levels.brotli,
-      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
-      [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
-      // A window no larger than the file: the default 4 MB window (and its tables) buys nothing on
-      // files of a few KB and costs time to set up for every file.
-      [constants.BROTLI_PARAM_LGWIN]: Math.max(constants.BROTLI_MIN_WINDOW_BITS, Math.min(constants.BROTLI_DEFAULT_WINDOW, Math.ceil(Math.log2(bytes.length + 1)))),
-    },
-  });
-  const g = gzipSync(bytes, { level: levels.gzip });
-  return { ...(b.length < bytes.length ? { br: b } : {}), ...(g.length < bytes.length ? { gzip: g } : {}) };
-}

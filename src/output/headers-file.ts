@@ -33,29 +33,35 @@ function block(url: string, lines: string): string {
 }
 
 interface Rules {
+  /** The header lines, one string shared by every file that sends the same headers. */
   lines: string;
-  /** [URL, shape] for each URL the file answers. */
-  urls: [string, string][];
+  path: string;
+  /** The shape of each URL the file answers (urlPathsOf), shared likewise. */
+  shapes: string[];
 }
 
-// An entry carried over from the previous build keeps its header lines and URL shapes: watch mode
-// rebuilds this file for every edit.
+// An entry carried over from the previous build keeps its rules: watch mode rebuilds this file for every
+// edit. Lines and shapes are interned: a large site has 100,000 files and a few dozen distinct values.
 const rulesOf = new WeakMap<ManifestEntry, Rules>();
+const interned = new Map<string, string>();
+const intern = (s: string): string => {
+  const known = interned.get(s);
+  if (known !== undefined) return known;
+  interned.set(s, s);
+  return s;
+};
 
 function rulesFor(f: ManifestEntry): Rules {
   let rules = rulesOf.get(f);
   if (!rules) {
-    rules = { lines: fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n"), urls: urlPathsOf(f.path).map((url) => [url, urlShape(url)]) };
+    rules = { lines: intern(fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n")), path: f.path, shapes: urlPathsOf(f.path).map((url) => intern(urlShape(url))) };
     rulesOf.set(f, rules);
   }
   return rules;
 }
 
 function sameRules(a: readonly Rules[], b: readonly Rules[]): boolean {
-  return a.length === b.length && a.every((r, i) => {
-    const o = b[i]!;
-    return r === o || (r.lines === o.lines && r.urls.length === o.urls.length && r.urls.every(([url, shape], j) => url === o.urls[j]![0] && shape === o.urls[j]![1]));
-  });
+  return a.length === b.length && a.every((r, i) => r === b[i] || (r.lines === b[i]!.lines && r.path === b[i]!.path));
 }
 
 /** Watch mode keeps the last file: an edit that changes no file's headers (most) reuses it. */
@@ -70,21 +76,25 @@ export function renderHeadersFile(files: readonly ManifestEntry[], memo?: Header
     memo.rules = all;
     return memo.text;
   }
-  const groups = new Map<string, { lines: Set<string>; urls: [string, string][] }>();
-  for (const { lines, urls } of all) {
-    for (const [url, shape] of urls) {
+  const groups = new Map<string, { lines: Set<string>; files: Rules[] }>();
+  for (const r of all) {
+    for (const shape of r.shapes) {
       let g = groups.get(shape);
-      if (!g) groups.set(shape, (g = { lines: new Set(), urls: [] }));
-      g.lines.add(lines);
-      g.urls.push([url, lines]);
+      if (!g) groups.set(shape, (g = { lines: new Set(), files: [] }));
+      g.lines.add(r.lines);
+      g.files.push(r);
     }
   }
   const blocks: string[] = [];
   for (const shape of [...groups.keys()].sort()) {
     const g = groups.get(shape)!;
-    // A shape whose files differ (a tag feed's own WebSub Link) is declared file by file.
-    if (g.lines.size === 1) blocks.push(block(shape, [...g.lines][0]!));
-    else for (const [url, lines] of g.urls.sort(([a], [b]) => (a < b ? -1 : 1))) blocks.push(block(url, lines));
+    if (g.lines.size === 1) {
+      blocks.push(block(shape, [...g.lines][0]!));
+      continue;
+    }
+    // A shape whose files differ (a tag feed's own WebSub Link) is declared URL by URL.
+    const urls = g.files.flatMap((r) => urlPathsOf(r.path).filter((url) => urlShape(url) === shape).map((url): [string, string] => [url, r.lines]));
+    for (const [url, lines] of urls.sort(([x], [y]) => (x < y ? -1 : 1))) blocks.push(block(url, lines));
   }
   const text = `${blocks.join("\n")}\n`;
   if (memo) Object.assign(memo, { rules: all, text });

@@ -123,8 +123,8 @@ export async function produceOutputs(plan: readonly PlannedFile[], options: Prod
     const text = p.render(loaded);
     const staged = await options.stage({ path: p.path, text, ...(levels[p.kind] ? { levels: levels[p.kind] } : {}), ...(before ? { previousSha: before.sha256 } : {}) });
     // Same bytes from new inputs (an edit elsewhere on a page): the file in dist/ and its variants stay.
-    const variants = staged.written.length === 0 ? before! : staged;
-    if (staged.written.length > 0) changed.push(p.path);
+    const variants = staged.written ? staged : before!;
+    if (staged.written) changed.push(p.path);
     // Last-Modified is the newest date of the content shown, never a clock or the previous build's value,
     // so an incremental build and a clean one agree byte for byte. An edit that changes no date (a typo
     // fixed in a seed text, whose only date is its publication day) changes the ETag but not this.

@@ -1,6 +1,91 @@
-// Entry of a stage worker thread. Plain JavaScript so that it starts under any loader (node, tsx,
-// vitest); it registers tsx, which runs the TypeScript worker as it is.
-import { register } from "tsx/esm/api";
+// @ts-check
+// A stage worker thread: takes rendered text, hashes it, compresses it and writes it with its variants
+// into a staging folder, all synchronously. Compression and file creation are most of a large build's
+// CPU; here they run beside the main thread, which only renders, and a synchronous write costs a
+// fraction of a promise-based one (no thread-pool round trips for open, write and close).
+// Plain JavaScript without imports from src/: a worker that loaded TypeScript through tsx would start
+// its own loader thread too, about 60 MB per worker for nothing (BENCHMARKS.md).
 
-register();
-await import("./stage-worker.ts");
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { parentPort, workerData } from "node:worker_threads";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+
+/** @typedef {import("../types.ts").StageRequest} StageRequest */
+/** @typedef {import("../types.ts").StageReply} StageReply */
+/** @typedef {import("../types.ts").Variant} Variant */
+
+/** @type {{ br: string; gzip: string }} The variant file suffixes (VARIANT_SUFFIX), from the pool. */
+const suffix = workerData.suffix;
+
+/** @param {Buffer} bytes */
+const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
+
+let stagingDir = "";
+const made = new Set();
+
+/** @param {string} path @param {Buffer} bytes */
+function write(path, bytes) {
+  const full = join(stagingDir, path);
+  const dir = dirname(full);
+  if (!made.has(dir)) {
+    mkdirSync(dir, { recursive: true });
+    made.add(dir);
+  }
+  writeFileSync(full, bytes);
+}
+
+/**
+ * Variants not smaller than the original are dropped: they would only cost bytes.
+ * @param {Buffer} bytes @param {{ brotli: number; gzip: number } | undefined} levels
+ */
+function compress(bytes, levels) {
+  if (!levels || bytes.length < 64) return {};
+  const br = brotliCompressSync(bytes, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: levels.brotli,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+      // A window no larger than the file: the default 4 MB window (and its tables) buys nothing on
+      // files of a few KB and costs time to set up for every file.
+      [constants.BROTLI_PARAM_LGWIN]: Math.max(constants.BROTLI_MIN_WINDOW_BITS, Math.min(constants.BROTLI_DEFAULT_WINDOW, Math.ceil(Math.log2(bytes.length + 1)))),
+    },
+  });
+  const gzip = gzipSync(bytes, { level: levels.gzip });
+  return { br: br.length < bytes.length ? br : undefined, gzip: gzip.length < bytes.length ? gzip : undefined };
+}
+
+/** @param {StageRequest} req @returns {StageReply} */
+function stage(req) {
+  if (req.dir !== stagingDir) {
+    stagingDir = req.dir;
+    made.clear();
+  }
+  const bytes = Buffer.from(req.text, "utf8");
+  const sha = sha256(bytes);
+  // Same bytes as the file in dist/: nothing to write (an edit elsewhere changed the inputs, not the output).
+  if (sha === req.previousSha) return { id: req.id, size: bytes.length, sha256: sha, written: false };
+  const v = compress(bytes, req.levels);
+  write(req.path, bytes);
+  /** @param {"br" | "gzip"} enc @returns {Variant | undefined} */
+  const variant = (enc) => {
+    const b = v[enc];
+    if (!b) return undefined;
+    const path = req.path + suffix[enc];
+    write(path, b);
+    return { path, size: b.length, sha256: sha256(b) };
+  };
+  const br = variant("br");
+  const gzip = variant("gzip");
+  return { id: req.id, size: bytes.length, sha256: sha, written: true, ...(br ? { br } : {}), ...(gzip ? { gzip } : {}) };
+}
+
+parentPort?.on("message", (/** @type {StageRequest} */ req) => {
+  try {
+    parentPort?.postMessage(stage(req));
+  } catch (e) {
+    const err = /** @type {NodeJS.ErrnoException} */ (e);
+    parentPort?.postMessage({ id: req.id, error: { message: err.message, code: err.code } });
+  }
+});

@@ -122,10 +122,9 @@ export function recoverInterruptedSwap(outDir: string): void {
 
 /** A staging folder beside dist/ that new files are written into (by the stage workers) as they are made. */
 export class Staging {
-  private readonly written: string[] = [];
-  private inFlight = 0;
   /** Output files (not variants) written here: all of them means the whole folder can be swapped in. */
-  private filesStaged = 0;
+  private readonly staged: string[] = [];
+  private inFlight = 0;
   private readonly waiters: (() => void)[] = [];
   private constructor(readonly out: string, readonly dir: string, private readonly pool: StagePool) {}
 
@@ -143,8 +142,7 @@ export class Staging {
     this.inFlight++;
     try {
       const staged = await this.pool.stage({ ...file, dir: this.dir });
-      if (staged.written.length > 0) this.filesStaged++;
-      this.written.push(...staged.written);
+      if (staged.written) this.staged.push(file.path);
       return staged;
     } finally {
       if (--this.inFlight === 0) for (const w of this.waiters.splice(0)) w();
@@ -164,7 +162,7 @@ export class Staging {
    */
   commit(entries: ReadonlyMap<string, ManifestEntry>, previous: ReadonlyMap<string, ManifestEntry>, extras: readonly { path: string; bytes: Buffer | string | Iterable<string> }[]): void {
     if (this.inFlight > 0) throw new Error("commit before flush");
-    const everyFileStaged = this.filesStaged === entries.size;
+    const everyFileStaged = this.staged.length === entries.size;
     for (const x of extras) {
       if (typeof x.bytes === "string" || Buffer.isBuffer(x.bytes)) {
         writeFileSync(join(this.dir, x.path), x.bytes);
@@ -176,7 +174,6 @@ export class Staging {
           closeSync(fd);
         }
       }
-      this.written.push(x.path);
     }
     if (everyFileStaged || !existsSync(this.out)) {
       this.swapWholeFolder();
@@ -191,7 +188,9 @@ export class Staging {
       const kept = new Set(now ? physicalPaths(now) : []);
       for (const p of physicalPaths(before)) if (!kept.has(p)) deletes.push(p);
     }
-    const journal: Journal = { moves: this.written, deletes: deletes.sort() };
+    // The staged files with their variants, as the new entries name them; the extras last.
+    const moves = [...this.staged.flatMap((p) => physicalPaths(entries.get(p)!)), ...extras.map((x) => x.path)];
+    const journal: Journal = { moves, deletes: deletes.sort() };
     writeFileSync(join(this.dir, `${JOURNAL}.tmp`), JSON.stringify(journal));
     renameSync(join(this.dir, `${JOURNAL}.tmp`), join(this.dir, JOURNAL)); // the commit point
     applyJournal(this.dir, this.out, journal);
