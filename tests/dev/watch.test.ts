@@ -286,6 +286,28 @@ describe("seedfeed dev: watch, rebuild, swap", () => {
     expect(await feedText(dev)).toContain("Revision 49.");
   });
 
+  test("file events alone: seeds in folders made, edited, moved in and removed after start reach the feed", async () => {
+    const dev = await startDev();
+    const has = (text: string) => async () => (await feedText(dev)).includes(text);
+    const nested = join(dev.seedsDir, "2026", "november");
+    await mkdir(nested, { recursive: true });
+    await writeFile(join(nested, "010_5eedd00d000000b1.txt"), seed(1, "Made in a new folder"));
+    await until("a seed in a folder made after start", has("<title>Made in a new folder</title>"));
+    await writeFile(join(nested, "010_5eedd00d000000b1.txt"), seed(1, "Edited in its folder"));
+    await until("an edit in that folder", has("<title>Edited in its folder</title>"));
+    // A folder built elsewhere and moved in whole: no event names its seeds one by one.
+    const outside = join(dev.root, "elsewhere");
+    await mkdir(join(outside, "deep"), { recursive: true });
+    await writeFile(join(outside, "deep", "011_5eedd00d000000b2.txt"), seed(2, "Moved in with its folder"));
+    await rename(outside, join(dev.seedsDir, "moved"));
+    await until("a folder moved in", has("<title>Moved in with its folder</title>"));
+    await writeFile(join(dev.seedsDir, "moved", "deep", "011_5eedd00d000000b2.txt"), seed(2, "Edited after the move"));
+    await until("an edit in the moved folder", has("<title>Edited after the move</title>"));
+    await rm(join(dev.seedsDir, "2026"), { recursive: true });
+    await until("a removed folder's seeds gone", async () => !(await feedText(dev)).includes("Edited in its folder"));
+    expect(await feedText(dev)).toContain("Edited after the move");
+  });
+
   test("rebuild() calls during a running rebuild resolve, sharing one queued rebuild that sees their change", async () => {
     const dev = await startDev();
     const first = dev.watcher.rebuild();
