@@ -112,8 +112,9 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   let previousOrder: readonly ArticleMeta[] = [];
   const headersMemo: HeadersMemo = {};
   const memo: ProduceMemo = { keys: new Map() };
-  // One pool for the session: a worker takes about 0.2 s to start, longer than a whole rebuild.
-  const pool = new StagePool();
+  // One pool for the session: a worker takes about 0.2 s to start, longer than a whole rebuild. A pool
+  // whose worker died is replaced by the next rebuild.
+  let pool = new StagePool();
 
   // Pages planned, and bodies read, for one config, by article; a new config starts both again.
   let pageMemo = new WeakMap<ArticleMeta, PlannedFile>();
@@ -149,6 +150,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     let staging: Staging | undefined;
     try {
       lock = lockDist(options.outDir);
+      if (pool.broken) pool = new StagePool();
       staging = Staging.open(options.outDir, pool);
       const open = staging;
       const produced = await produceOutputs(plan, {

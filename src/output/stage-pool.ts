@@ -56,6 +56,11 @@ export class StagePool {
     this.waiting.clear();
   }
 
+  /** True once a worker has died or the pool was closed: every later `stage` fails. */
+  get broken(): boolean {
+    return this.failure !== undefined;
+  }
+
   /** Hashes, compresses and writes one file into `request.dir`, on the least busy worker. */
   stage(request: Omit<StageRequest, "id">): Promise<StagedFile> {
     if (this.failure) return Promise.reject(this.failure);
