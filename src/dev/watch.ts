@@ -1,7 +1,7 @@
 // Watch mode: file-system events → one debounced rebuild of what changed → new files moved into dist/
 // → the server swapped to the new manifest in the same step → WebSub pings for the feeds that changed.
 
-import { existsSync, readdirSync, statSync, watch, type Dirent, type FSWatcher } from "node:fs";
+import { existsSync, lstatSync, readdirSync, statSync, watch, type Dirent, type FSWatcher } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { siteKeyOf } from "../build.ts";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../config.ts";
@@ -87,7 +87,8 @@ function watchFolders(root: string, report: (name: string | null) => void): { cl
       const w = watch(join(root, rel), (_event, name) => {
         if (name === null) return report(null);
         const path = rel === "" ? name : `${rel}/${name}`;
-        if (existsSync(join(root, path)) && statSync(join(root, path)).isDirectory() && !name.startsWith(".")) watchTree(path);
+        // lstat: like the scan's listing, a symlinked folder is not descended into.
+        if (!name.startsWith(".") && lstatSync(join(root, path), { throwIfNoEntry: false })?.isDirectory()) watchTree(path);
         report(path);
       });
       w.on("error", () => report(null));
