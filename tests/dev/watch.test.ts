@@ -10,12 +10,14 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, test } from "vitest";
+import { build } from "../../src/build.ts";
+import { loadConfig } from "../../src/config.ts";
 import { describeRebuild, startWatcher, type RebuildReport, type Watcher } from "../../src/dev/watch.ts";
 import { pingHub } from "../../src/dev/websub.ts";
 import { absoluteUrl } from "../../src/render/urls.ts";
 import type { ServedSite } from "../../src/server/from-manifest.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
-import { textSeed } from "../helpers/files.ts";
+import { readTree, textSeed, treeDifferences } from "../helpers/files.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 import { get, portOf, type Reply } from "../server/helpers.ts";
 
@@ -375,5 +377,49 @@ describe("seedfeed dev: watch, rebuild, swap", () => {
     await Promise.all(dev.pings);
     expect(dev.pings.length).toBe(pingsBefore);
     expect(received).toEqual([]);
+  });
+});
+
+describe("watch mode writes what a clean build writes", () => {
+  /** dist/ without the precompressed bytes: watch mode compresses feeds at other levels than `build`. */
+  async function comparable(dir: string): Promise<Map<string, Buffer>> {
+    const tree = await readTree(dir);
+    for (const path of [...tree.keys()]) if (path.endsWith(".br") || path.endsWith(".gz")) tree.delete(path);
+    const manifest = JSON.parse(tree.get("manifest.json")!.toString("utf8")) as { files: Record<string, unknown>[] };
+    tree.set("manifest.json", Buffer.from(JSON.stringify(manifest.files.map(({ br: _br, gzip: _gzip, ...rest }) => rest), null, 1)));
+    return tree;
+  }
+
+  test("after edits, additions, removals and a rename, with archive pages: every file as a clean build makes it", async () => {
+    const root = await tmp.make();
+    const seedsDir = join(root, "seeds");
+    const configFile = join(root, "site.config.json");
+    await mkdir(seedsDir, { recursive: true });
+    const name = (i: number) => `${String(i).padStart(3, "0")}_5eedc1ea${String(i).padStart(8, "0")}.txt`;
+    const text = (i: number, title: string) => textSeed({ date: `2025-${String((i % 12) + 1).padStart(2, "0")}-${String((i % 27) + 1).padStart(2, "0")}`, n: i, title, paragraphs: [`Paragraph of article ${i}.`] });
+    for (let i = 1; i <= 30; i++) await writeFile(join(seedsDir, name(i)), text(i, `Article ${i}`));
+    await writeFile(configFile, JSON.stringify({ ...JSON.parse(configJson("Equivalence")), feedSize: 5, pageSize: 3 }));
+    const out = join(root, "dist");
+    const watcher = await startWatcher({ seedsDir, outDir: out, configFile, overrides: {}, onSite: () => {}, log: () => {} });
+    try {
+      const steps: [string, () => Promise<unknown>][] = [
+        ["an old article's title", () => writeFile(join(seedsDir, name(2)), text(2, "Article 2, retitled"))],
+        ["a new article", () => writeFile(join(seedsDir, name(31)), textSeed({ date: "2026-01-01", n: 31, title: "Newest", paragraphs: ["New."] }))],
+        ["a removal", () => rm(join(seedsDir, name(17)))],
+        ["a rename (same identity)", () => rename(join(seedsDir, name(5)), join(seedsDir, `900_5eedc1ea${String(5).padStart(8, "0")}.txt`))],
+        ["the same title edit again", () => writeFile(join(seedsDir, name(2)), text(2, "Article 2, retitled twice"))],
+      ];
+      let k = 0;
+      for (const [what, step] of steps) {
+        await step();
+        await watcher.rebuild();
+        const clean = join(root, `clean-${k++}`);
+        const r = await build({ seedsDir, outDir: clean, config: await loadConfig(configFile, {}) });
+        expect(r.written, what).toBe(true);
+        expect(treeDifferences(await comparable(out), await comparable(clean)), what).toEqual([]);
+      }
+    } finally {
+      await watcher.close();
+    }
   });
 });
