@@ -9,7 +9,7 @@ import { formatDiagnostic } from "../content/article.ts";
 import { readArticle, scanSeeds, seedVersion, seedFormatOf, type SeedIndex } from "../content/load.ts";
 import { WATCH_COMPRESSION_LEVELS } from "../output/compress.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile, type HeadersMemo } from "../output/headers-file.ts";
-import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "../output/manifest.ts";
+import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry, type ManifestMemo } from "../output/manifest.ts";
 import { BodyCache, produceOutputs, type ProduceMemo } from "../output/output-set.ts";
 import { StagePool } from "../output/stage-pool.ts";
 import { lockDist, Staging } from "../output/write-dist.ts";
@@ -112,6 +112,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   let pending: Set<string> | "all" = "all";
   let previousOrder: readonly ArticleMeta[] = [];
   const headersMemo: HeadersMemo = {};
+  const manifestMemo: ManifestMemo = new Map();
   const memo: ProduceMemo = { keys: new Map() };
   // One pool for the session: a worker takes about 0.2 s to start, longer than a whole rebuild. A pool
   // whose worker died is replaced by the next rebuild.
@@ -169,7 +170,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
       // Synchronous from here to the swap: no request can be answered between the files landing in
       // dist/ and the server knowing their new manifest.
       staging.commit(entries, previous, [
-        { path: MANIFEST_PATH, bytes: serializeManifest(files, true) },
+        { path: MANIFEST_PATH, bytes: serializeManifest(files, manifestMemo) },
         { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(files, headersMemo) },
       ]);
       changedOutputs = [...produced.changed, ...[...previous.keys()].filter((p) => !entries.has(p))].sort();

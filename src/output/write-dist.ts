@@ -160,7 +160,7 @@ export class Staging {
    * `entries` the new build. Extras (manifest, _headers) are moved last, so they never describe files
    * not yet in place. Call `flush` first.
    */
-  commit(entries: ReadonlyMap<string, ManifestEntry>, previous: ReadonlyMap<string, ManifestEntry>, extras: readonly { path: string; bytes: Buffer | string | Iterable<string> }[]): void {
+  commit(entries: ReadonlyMap<string, ManifestEntry>, previous: ReadonlyMap<string, ManifestEntry>, extras: readonly { path: string; bytes: Buffer | string | Iterable<string | Buffer> }[]): void {
     if (this.inFlight > 0) throw new Error("commit before flush");
     const everyFileStaged = this.staged.length === entries.size;
     for (const x of extras) {
@@ -169,7 +169,7 @@ export class Staging {
       } else {
         const fd = openSync(join(this.dir, x.path), "w");
         try {
-          for (const chunk of x.bytes) writeSync(fd, chunk);
+          for (const chunk of x.bytes) writeSync(fd, typeof chunk === "string" ? Buffer.from(chunk) : chunk);
         } finally {
           closeSync(fd);
         }

@@ -1,0 +1,54 @@
+// manifest.json's text: the same bytes whether or not watch mode's memo of encoded runs is used.
+
+import { createHash } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { parseManifest, serializeManifest, type ManifestEntry, type ManifestMemo } from "../../src/output/manifest.ts";
+
+const hex = (s: string) => createHash("sha256").update(s).digest("hex");
+
+function entry(path: string, version = "1"): ManifestEntry {
+  return { path, kind: "html", contentType: "text/html; charset=utf-8", cacheControl: "public, max-age=60", size: path.length, sha256: hex(`${path}@${version}`), key: hex(`key ${path}@${version}`).slice(0, 32) };
+}
+
+const text = (chunks: Iterable<string | Buffer>) => Buffer.concat([...chunks].map((c) => (typeof c === "string" ? Buffer.from(c) : c))).toString("utf8");
+
+describe("serializeManifest", () => {
+  const paths = Array.from({ length: 3000 }, (_, i) => `articles/${String(i).padStart(5, "0")}.html`);
+
+  it("with a memo, writes after every kind of change exactly what it writes without one", () => {
+    const memo: ManifestMemo = new Map();
+    let entries = paths.map((p) => entry(p));
+    const check = (what: string) => {
+      const withMemo = text(serializeManifest(entries, memo));
+      expect(withMemo, what).toBe(text(serializeManifest(entries)));
+      expect(parseManifest(withMemo).files, what).toEqual(entries);
+    };
+    check("first write");
+    check("nothing changed");
+    entries = entries.map((e, i) => (i === 1500 ? entry(e.path, "2") : e));
+    check("one entry changed");
+    entries = [entry("404.html"), ...entries];
+    check("a new first entry");
+    entries = entries.slice(1);
+    check("the first entry removed again");
+    entries = entries.filter((_, i) => i % 700 !== 3);
+    check("entries removed in several runs");
+    entries = [...entries, entry("tags/zz/index.html")];
+    check("an entry appended at the end");
+    entries = [];
+    check("no entries");
+  });
+
+  it("keeps the runs it wrote: an unchanged run is the very same bytes, a changed one is new", () => {
+    const memo: ManifestMemo = new Map();
+    const entries = paths.map((p) => entry(p));
+    [...serializeManifest(entries, memo)];
+    const before = new Map([...memo].map(([k, v]) => [k, v.bytes]));
+    expect(before.size).toBeGreaterThan(3); // several runs of about 256 entries
+    const changed = entries.map((e, i) => (i === 10 ? entry(e.path, "2") : e));
+    [...serializeManifest(changed, memo)];
+    const reused = [...memo].filter(([k, v]) => before.get(k) === v.bytes).length;
+    expect(reused).toBeGreaterThanOrEqual(memo.size - 2);
+    expect(reused).toBeLessThan(memo.size);
+  });
+});
