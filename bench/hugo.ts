@@ -2,7 +2,8 @@
 // The benchmark installs nothing: it uses Debian's `hugo` when it is on PATH.
 //
 // What the site builds, chosen to match what seedfeed builds from the same seeds:
-//   - one page per article at /articles/<name>/ (title and content);
+//   - one page per article at /articles/<name>.html (title and content; uglyURLs, the layout seedfeed
+//     writes: a folder per page costs several times a file on this disk, see BENCHMARKS.md);
 //   - the home page: a list of titles with links, paginated at seedfeed's pageSize (50);
 //   - the home RSS feed with its newest 50 items (rssLimit = 50, seedfeed's feedSize).
 // Not built: taxonomy and term pages (seedfeed builds no tag pages yet; `taxonomies: true` turns them on),
@@ -62,6 +63,7 @@ function config(o: Required<HugoSiteOptions>): string {
     `rssLimit = ${o.feedSize}`,
     `paginate = ${o.pageSize}`,
     `buildFuture = true`,
+    `uglyURLs = true`,
     `disableKinds = ${JSON.stringify(disabled)}`,
     `enableRobotsTXT = false`,
     ...(o.taxonomies ? [`[taxonomies]`, `  tag = "tags"`] : []),
@@ -80,7 +82,7 @@ export function seedTextToMarkdown(text: string): string {
   return `---\ntitle: ${JSON.stringify(title)}\ndate: ${date}\n---\n${paragraphs.join("\n\n")}\n`;
 }
 
-/** Where a seed lands in the Hugo site: content/articles/<id>.md, so Hugo's page is /articles/<id>/ as seedfeed's
+/** Where a seed lands in the Hugo site: content/articles/<id>.md, so Hugo's page is /articles/<id>.html as seedfeed's
  *  is (a text seed NNN_<id>.txt loses its number, a Markdown seed md/<id>.md keeps its name). */
 export function hugoContentPath(siteDir: string, seedName: string): string {
   return join(siteDir, "content", "articles", `${basename(seedName).replace(/^\d+_/, "").replace(/\.(txt|md)$/, "")}.md`);
