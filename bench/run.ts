@@ -353,7 +353,7 @@ function report(results: CountResult[], started: number): string {
     `Machine: ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Node ${process.version}, ` +
       `${HUGO ? HUGO.replace(/ BuildDate=\S+/, "") : "Hugo: not on PATH (install Debian's hugo package to compare; Hugo columns are empty)"}.`,
     `${ROUNDS} round${ROUNDS === 1 ? "" : "s"} per count, seedfeed and Hugo interleaved; medians (watch mode: ${2 * ROUNDS} edits). ` +
-      `Hugo: rssLimit 50, paginate 50, one page per article, ${values["hugo-tags"] ? "tag taxonomy pages on" : "no taxonomy pages"}. ` +
+      `Hugo: rssLimit 50, paginate 50, one page per article (uglyURLs: /articles/<id>.html, as seedfeed), ${values["hugo-tags"] ? "tag taxonomy pages on" : "no taxonomy pages"}. ` +
       `Run took ${((performance.now() - started) / 60_000).toFixed(1)} min.`,
     "",
     "| articles | case | seedfeed | Hugo | seedfeed ÷ Hugo |",
