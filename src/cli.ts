@@ -253,7 +253,8 @@ async function runDev(args: string[]): Promise<number> {
  * A large build keeps a modest live set (about 200 MB at 100,000 articles) and makes a great deal of
  * short-lived text. V8's default lets the heap grow to several times what survived the last full
  * collection before collecting again: 1.4 GB at 100,000 articles. Growing by 20% at most held the peak
- * to 581-593 MiB at the same speed (487 MiB with later changes; BENCHMARKS.md). Read at every collection.
+ * to 581-593 MiB at the same speed (473-505 MiB with later changes; 10% costs far more collector time;
+ * BENCHMARKS.md). Read at every collection.
  */
 const HEAP_GROWING_PERCENT = 20;
 
