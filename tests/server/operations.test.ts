@@ -34,11 +34,19 @@ interface Spawned {
 
 const children = new Set<CliProcess>();
 afterAll(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+  // tsx runs the CLI in a child of its own: a test that failed before stopping its server would leave
+  // that grandchild serving after SIGKILL to tsx alone, so the whole process group goes.
+  for (const c of children) {
+    try {
+      process.kill(-c.pid!, "SIGKILL");
+    } catch {
+      // the group has exited
+    }
+  }
 });
 
 function spawnCli(command: string, args: string[]): Spawned {
-  const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" } });
+  const child = spawn(command, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, NO_COLOR: "1" }, detached: true });
   children.add(child);
   let out = "";
   let err = "";
