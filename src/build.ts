@@ -126,7 +126,7 @@ async function buildLocked(options: BuildOptions, pool: StagePool): Promise<Buil
 
   const staging = Staging.open(outDir, pool);
   try {
-    const previous = await readPreviousEntries(join(outDir, MANIFEST_PATH), false);
+    const previous = await readPreviousEntries(join(outDir, MANIFEST_PATH));
     const plan = planSite(scan.metas, config, (m) => seedVersion(index, m));
     const produced = await produceOutputs(plan, {
       config,

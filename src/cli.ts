@@ -140,11 +140,10 @@ function parsePort(value: string): number {
 
 /** Starts the server; undefined (after saying why) when the port is taken. */
 async function listenOrExplain(command: string, options: ServeOptions): Promise<RunningServer | undefined> {
+  const { PortInUseError, startServer } = await import("./server/serve.ts");
   try {
-    const { startServer } = await import("./server/serve.ts");
     return await startServer(options);
   } catch (e) {
-    const { PortInUseError } = await import("./server/serve.ts");
     if (!(e instanceof PortInUseError)) throw e;
     process.stderr.write(`seedfeed ${command}: ${e.message}\n`);
     return undefined;

@@ -108,7 +108,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   const index: SeedIndex = new Map();
   let config = await loadConfig(options.configFile, options.overrides);
   // dist/ as it is when watch mode starts: unchanged files are not rendered again, only reported as such.
-  let previous = await readPreviousEntries(join(options.outDir, MANIFEST_PATH), true);
+  let previous = await readPreviousEntries(join(options.outDir, MANIFEST_PATH));
   let pending: Set<string> | "all" = "all";
   let previousOrder: readonly ArticleMeta[] = [];
   const headersMemo: HeadersMemo = {};

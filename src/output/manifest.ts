@@ -48,14 +48,6 @@ export function manifestEntryOf(e: Omit<ManifestEntry, "key">, key: string): Man
   };
 }
 
-// Entries carried over from the previous build keep their serialized line: a rebuild of a large site
-// then costs a join, not a stringify per file.
-const lines = new WeakMap<ManifestEntry, string>();
-
-function lineOf(e: ManifestEntry): string {
-  return lines.get(e) ?? JSON.stringify(e);
-}
-
 /** Encoded runs of the last manifest, by their first entry: watch mode writes again only what changed. */
 export type ManifestMemo = Map<ManifestEntry, { entries: ManifestEntry[]; first: boolean; bytes: Buffer }>;
 
@@ -83,7 +75,7 @@ export function* serializeManifest(entries: readonly ManifestEntry[], memo?: Man
     const known = memo?.get(run[0]!);
     const same = known !== undefined && known.first === first && known.entries.length === run.length && known.entries.every((e, j) => e === run[j]);
     // Lines are joined by ",\n": only the site's very first line has nothing before it.
-    const bytes = same ? known.bytes : Buffer.from(run.map((e, j) => `${first && j === 0 ? "" : ",\n"}${lineOf(e)}`).join(""));
+    const bytes = same ? known.bytes : Buffer.from(run.map((e, j) => `${first && j === 0 ? "" : ",\n"}${JSON.stringify(e)}`).join(""));
     if (memo) runs.set(run[0]!, { entries: run, first, bytes });
     yield bytes;
     start = i + 1;
@@ -102,24 +94,21 @@ export function parseManifest(text: string): Manifest {
 }
 
 /** One entry line of serializeManifest's layout, or undefined for the header and the closing line. */
-function entryOfLine(raw: string, remember: boolean): ManifestEntry | undefined {
+function entryOfLine(raw: string): ManifestEntry | undefined {
   if (!raw.startsWith('{"path"')) return undefined;
-  const line = raw.endsWith(",") ? raw.slice(0, -1) : raw;
-  const e = JSON.parse(line) as ManifestEntry;
-  if (remember) lines.set(e, line);
-  return e;
+  return JSON.parse(raw.endsWith(",") ? raw.slice(0, -1) : raw) as ManifestEntry;
 }
 
 /**
  * The manifest of dist/ as the previous build, by path; empty when there is none or it cannot be read.
- * Parsed line by line (serializeManifest's layout); each entry keeps its text for the next serializeManifest.
+ * Parsed line by line (serializeManifest's layout).
  */
 export function previousEntries(text: string | undefined): Map<string, ManifestEntry> {
   const byPath = new Map<string, ManifestEntry>();
   if (text === undefined || !text.startsWith(`${HEADER_LINE}\n`)) return byPath;
   try {
     for (const raw of text.split("\n")) {
-      const e = entryOfLine(raw, true);
+      const e = entryOfLine(raw);
       if (e) byPath.set(e.path, e);
     }
     return byPath;
@@ -129,14 +118,14 @@ export function previousEntries(text: string | undefined): Map<string, ManifestE
 }
 
 /** previousEntries, read from the file a line at a time: a large site's manifest is never one string. */
-export async function readPreviousEntries(file: string, remember: boolean): Promise<Map<string, ManifestEntry>> {
+export async function readPreviousEntries(file: string): Promise<Map<string, ManifestEntry>> {
   const byPath = new Map<string, ManifestEntry>();
   try {
     let first = true;
     for await (const raw of createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity })) {
       if (first && raw !== HEADER_LINE) return new Map();
       first = false;
-      const e = entryOfLine(raw, remember);
+      const e = entryOfLine(raw);
       if (e) byPath.set(e.path, e);
     }
     return byPath;

@@ -128,18 +128,9 @@ export async function produceOutputs(plan: readonly PlannedFile[], options: Prod
     // Last-Modified is the newest date of the content shown, never a clock or the previous build's value,
     // so an incremental build and a clean one agree byte for byte. An edit that changes no date (a typo
     // fixed in a seed text, whose only date is its publication day) changes the ETag but not this.
-    entries[i] = manifestEntryOf({
-      path: p.path,
-      kind: p.kind,
-      contentType: p.contentType,
-      cacheControl: cachePolicyFor(p.kind, config.cacheControl),
-      ...(p.link ? { link: p.link } : {}),
-      size: staged.size,
-      sha256: staged.sha256,
-      ...(p.lastModified ? { lastModified: p.lastModified } : {}),
-      ...(variants.br ? { br: variants.br } : {}),
-      ...(variants.gzip ? { gzip: variants.gzip } : {}),
-    }, keys[i]!);
+    const { path, kind, contentType, link, lastModified } = p;
+    const cacheControl = cachePolicyFor(kind, config.cacheControl);
+    entries[i] = manifestEntryOf({ path, kind, contentType, cacheControl, link, size: staged.size, sha256: staged.sha256, lastModified, br: variants.br, gzip: variants.gzip }, keys[i]!);
   });
   return { entries: pathOrder(plan, memo).map((i) => entries[i]!), changed: changed.sort() };
 }
