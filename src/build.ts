@@ -8,10 +8,10 @@ import { codeVersion } from "./code-version.ts";
 import { readArticle, scanSeeds, seedVersion, type SeedIndex, type SeedRecord } from "./content/load.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
 import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
-import { BodyCache, produceOutputs, sha256 } from "./output/output-set.ts";
+import { BodyCache, changesFrom, produceOutputs, sha256 } from "./output/output-set.ts";
 import { StagePool } from "./output/stage-pool.ts";
 import { lockDist, recoverInterruptedSwap, Staging } from "./output/write-dist.ts";
-import { planSite } from "./render/site.ts";
+import { planSite } from "./render/plan.ts";
 import type { Diagnostic, ProgressReport, SiteConfig } from "./types.ts";
 
 export interface BuildOptions {
@@ -127,22 +127,22 @@ async function buildLocked(options: BuildOptions, pool: StagePool): Promise<Buil
   const staging = Staging.open(outDir, pool);
   try {
     const previous = await readPreviousEntries(join(outDir, MANIFEST_PATH));
-    const plan = planSite(scan.metas, config, (m) => seedVersion(index, m));
+    const plan = planSite(scan.metas, config);
     const produced = await produceOutputs(plan, {
       config,
       siteKey: siteKeyOf(config),
       previous,
+      versionOf: (m) => seedVersion(index, m),
       bodies: new BodyCache((m) => readArticle(seedsDir, index, m), config),
       stage: (f) => staging.write(f),
       progress: options.progress,
     });
     await staging.flush();
-    staging.commit(new Map(produced.entries.map((e) => [e.path, e])), previous, [
+    const { changes, gone } = changesFrom(produced.entries, previous);
+    await staging.commit({ changes, previous, files: produced.entries.length }, [
       { path: MANIFEST_PATH, bytes: serializeManifest(produced.entries) },
       { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(produced.entries) },
     ]);
-    const present = new Set(produced.entries.map((e) => e.path));
-    const gone = [...previous.keys()].filter((p) => !present.has(p));
     return { ...result, files: produced.entries, written: true, changed: [...produced.changed, ...gone].sort() };
   } catch (e) {
     await staging.abort();

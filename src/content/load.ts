@@ -4,7 +4,7 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { Article, ArticleMeta, Diagnostic, ProgressReport } from "../types.ts";
-import { byFileAndLine, newestFirst } from "./article.ts";
+import { byFileAndLine, newestFirst, newestFirstIndex } from "./article.ts";
 import { parseSeedMarkdown } from "./seed-markdown.ts";
 import { parseSeedText, type ParseResult } from "./seed-text.ts";
 import { decodeUtf8, hasXmlInvalidChars, removeXmlInvalidChars, splitLines } from "./text.ts";
@@ -49,6 +49,16 @@ export interface ScanResult {
   removed: string[];
   /** False when the index is exactly as it was: nothing to save. */
   indexChanged: boolean;
+  /**
+   * The ids of `metas`, or undefined when two seeds share one (then a later scan starts over). A scan
+   * given this result as `previous` takes the set over and updates it.
+   */
+  ids?: Set<string>;
+  /**
+   * Set when this result was updated from `previous`: the metadata objects taken out of `metas` and
+   * those put in (an edited seed is both). Watch mode plans only what they touch.
+   */
+  delta?: { removed: ArticleMeta[]; added: ArticleMeta[] };
 }
 
 type SeedFormat = "text" | "markdown";
@@ -191,10 +201,10 @@ export interface ScanOptions {
   /** Receives each parsed article whole (loadSeeds keeps them; the build keeps none). */
   keep?: (a: Article) => void;
   /**
-   * Watch mode: the previous scan's articles. Listed in that order first, the articles are nearly sorted
-   * already, which the sort then checks in one pass instead of sorting 100,000 of them again.
+   * Watch mode: the previous scan of this index. With `only`, its result is updated for the named seeds
+   * (an edit in a site of 100,000 seeds costs a few binary searches, not a sort); it must not be used again.
    */
-  previousOrder?: readonly ArticleMeta[];
+  previous?: ScanResult;
   progress?: ProgressReport;
 }
 
@@ -219,6 +229,9 @@ export async function scanSeeds(dir: string, index: SeedIndex, options: ScanOpti
   }
   const changed: string[] = [];
   let restamped = false;
+  // What each named seed showed before (watch mode): the previous result is updated from these.
+  const before = new Map<string, ArticleMeta | undefined>();
+  if (options.only && options.previous) for (const source of sources) before.set(source, effectiveMeta(index.get(source), options.keepLastGood));
   for (let i = 0; i < sources.length; i++) {
     const source = sources[i]!;
     if (options.only && !existsSync(join(dir, source))) {
@@ -235,30 +248,76 @@ export async function scanSeeds(dir: string, index: SeedIndex, options: ScanOpti
   }
   removed.sort(byCodePoint);
   for (const k of removed) index.delete(k);
+  const indexChanged = changed.length > 0 || removed.length > 0 || restamped;
+  if (options.only && options.previous) {
+    const updated = updateScan(options.previous, index, before, options.keepLastGood);
+    if (updated) return { ...updated, changed: changed.sort(byCodePoint), removed, indexChanged };
+  }
   const diagnostics: Diagnostic[] = ignored.map((file) => ({ severity: "warning" as const, file, message: "ignored: a seed is a .txt or .md file" }));
   const parsed: ArticleMeta[] = [];
-  const listed = new Set<string>();
-  const add = (source: string, record: SeedRecord) => {
-    listed.add(source);
-    if (record.diagnostics.length > 0) diagnostics.push(...record.diagnostics);
-    const meta = record.meta ?? (options.keepLastGood ? record.lastGood?.meta : undefined);
+  for (const record of index.values()) {
+    const own = recordDiagnostics(record, options.keepLastGood);
+    if (own.length > 0) diagnostics.push(...own);
+    const meta = effectiveMeta(record, options.keepLastGood);
     if (meta) parsed.push(meta);
-    if (!record.meta && record.lastGood && options.keepLastGood) {
-      diagnostics.push({ severity: "warning", file: record.lastGood.meta.source, message: "the last good version stays in the feeds until this seed is fixed" });
-    }
-  };
-  for (const m of options.previousOrder ?? []) {
-    const record = index.get(m.source);
-    if (record && !listed.has(m.source)) add(m.source, record);
   }
-  for (const [source, record] of index) if (!listed.has(source)) add(source, record);
+  const { metas, ids } = withoutDuplicateIds(parsed, diagnostics);
   return {
-    metas: withoutDuplicateIds(parsed, diagnostics).sort(newestFirst),
+    metas: metas.sort(newestFirst),
     diagnostics: diagnostics.sort(byFileAndLine),
     changed: changed.sort(byCodePoint),
     removed,
-    indexChanged: changed.length > 0 || removed.length > 0 || restamped,
+    indexChanged,
+    ...(ids ? { ids } : {}),
   };
+}
+
+/** What a record puts into the site: its article, or in watch mode the last version that parsed. */
+function effectiveMeta(record: SeedRecord | undefined, keepLastGood: boolean | undefined): ArticleMeta | undefined {
+  return record?.meta ?? (keepLastGood ? record?.lastGood?.meta : undefined);
+}
+
+/** The diagnostics a record adds to a scan (its own, and the note that its last good version stays). */
+function recordDiagnostics(record: SeedRecord, keepLastGood: boolean | undefined): Diagnostic[] {
+  if (record.meta || !record.lastGood || !keepLastGood) return record.diagnostics;
+  return [...record.diagnostics, { severity: "warning", file: record.lastGood.meta.source, message: "the last good version stays in the feeds until this seed is fixed" }];
+}
+
+/**
+ * The previous scan's result with the named seeds' old articles taken out and their new ones put in
+ * their places; undefined when ids collide (the full scan then reports the duplicates).
+ */
+function updateScan(previous: ScanResult, index: SeedIndex, before: ReadonlyMap<string, ArticleMeta | undefined>, keepLastGood: boolean | undefined): Pick<ScanResult, "metas" | "diagnostics" | "ids" | "delta"> | undefined {
+  const ids = previous.ids;
+  if (!ids) return undefined;
+  const metas = previous.metas.slice();
+  const after = new Map<string, ArticleMeta | undefined>();
+  const removed: ArticleMeta[] = [];
+  const added: ArticleMeta[] = [];
+  for (const [source, old] of before) {
+    const now = effectiveMeta(index.get(source), keepLastGood);
+    if (now === old) continue;
+    after.set(source, now);
+    if (!old) continue;
+    removed.push(old);
+    const at = newestFirstIndex(metas, old);
+    if (metas[at] !== old) return undefined; // not listed: it was a duplicate after all
+    metas.splice(at, 1);
+    ids.delete(old.id);
+  }
+  for (const now of after.values()) {
+    if (!now) continue;
+    if (ids.has(now.id)) return undefined;
+    ids.add(now.id);
+    added.push(now);
+    metas.splice(newestFirstIndex(metas, now), 0, now);
+  }
+  const diagnostics = previous.diagnostics.filter((d) => !before.has(d.file));
+  for (const source of before.keys()) {
+    const record = index.get(source);
+    if (record) diagnostics.push(...recordDiagnostics(record, keepLastGood));
+  }
+  return { metas, diagnostics: diagnostics.sort(byFileAndLine), ids, delta: { removed, added } };
 }
 
 /** Reads and parses every seed in `dir`, bodies included: for small sites and for tests. */
@@ -296,15 +355,14 @@ export function readArticle(dir: string, index: SeedIndex, meta: ArticleMeta): A
 }
 
 /** Two seeds with one identity are both errors: neither can be chosen without guessing. */
-function withoutDuplicateIds(articles: ArticleMeta[], diagnostics: Diagnostic[]): ArticleMeta[] {
-  // One pass with no allocation per article: duplicates are rare, and this runs on every watch rebuild.
+function withoutDuplicateIds(articles: ArticleMeta[], diagnostics: Diagnostic[]): { metas: ArticleMeta[]; ids?: Set<string> } {
   const seen = new Set<string>();
   const duplicated = new Set<string>();
   for (const a of articles) {
     if (seen.has(a.id)) duplicated.add(a.id);
     else seen.add(a.id);
   }
-  if (duplicated.size === 0) return articles;
+  if (duplicated.size === 0) return { metas: articles, ids: seen };
   for (const id of duplicated) {
     const group = articles.filter((a) => a.id === id);
     for (const a of group) {
@@ -312,5 +370,5 @@ function withoutDuplicateIds(articles: ArticleMeta[], diagnostics: Diagnostic[])
       diagnostics.push({ severity: "error", file: a.source, line: a.source.endsWith(".txt") ? undefined : 1, message: `identity "${id}" is also used by ${others}` });
     }
   }
-  return articles.filter((a) => !duplicated.has(a.id));
+  return { metas: articles.filter((a) => !duplicated.has(a.id)) };
 }

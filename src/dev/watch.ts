@@ -6,22 +6,23 @@ import { basename, dirname, join, resolve } from "node:path";
 import { siteKeyOf } from "../build.ts";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../config.ts";
 import { formatDiagnostic } from "../content/article.ts";
-import { readArticle, scanSeeds, seedVersion, seedFormatOf, type SeedIndex } from "../content/load.ts";
+import { readArticle, scanSeeds, seedVersion, seedFormatOf, type ScanResult, type SeedIndex } from "../content/load.ts";
 import { WATCH_COMPRESSION_LEVELS } from "../output/compress.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile, type HeadersMemo } from "../output/headers-file.ts";
-import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry, type ManifestMemo } from "../output/manifest.ts";
-import { BodyCache, produceOutputs, type ProduceMemo } from "../output/output-set.ts";
+import { MANIFEST_PATH, readPreviousEntries, serializeManifest, SiteEntries, type ManifestEntry, type ManifestMemo } from "../output/manifest.ts";
+import { BodyCache, changesFrom, produceChange, produceOutputs, type ProduceOptions } from "../output/output-set.ts";
 import { StagePool } from "../output/stage-pool.ts";
-import { lockDist, Staging } from "../output/write-dist.ts";
-import { planSite, type PlannedFile } from "../render/site.ts";
+import { lockDist, Staging, type DistUpdate } from "../output/write-dist.ts";
+import { SitePlanner } from "../render/plan.ts";
 import { servedSite, type ServedSite } from "../server/from-manifest.ts";
 import type { Article, ArticleMeta, SiteConfig } from "../types.ts";
 
 /**
  * Long enough to fold an editor's save (a write and a rename, a millisecond apart) or a `git checkout`
- * (events a few ms apart) into one rebuild, short enough to feel instant.
+ * (events a few ms apart) into one rebuild, short enough to feel instant. The timer starts again on
+ * every event, so a longer burst only delays the rebuild; one that pauses longer gets a second rebuild.
  */
-export const DEBOUNCE_MS = 40;
+export const DEBOUNCE_MS = 25;
 
 export interface RebuildReport {
   changed: string[];
@@ -52,6 +53,11 @@ export interface Watcher {
   /** Resolves when no rebuild is running or queued. */
   flushed(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** _headers as a chunk that is only made when the commit comes to write it, after the swap. */
+function* headersFileChunks(files: readonly ManifestEntry[], memo: HeadersMemo): Generator<string> {
+  yield renderHeadersFile(files, memo);
 }
 
 /**
@@ -107,19 +113,21 @@ function watchFolders(root: string, report: (name: string | null) => void): { cl
 export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   const index: SeedIndex = new Map();
   let config = await loadConfig(options.configFile, options.overrides);
+  const manifestFile = join(options.outDir, MANIFEST_PATH);
   // dist/ as it is when watch mode starts: unchanged files are not rendered again, only reported as such.
-  let previous = await readPreviousEntries(join(options.outDir, MANIFEST_PATH));
+  let previous: ReadonlyMap<string, ManifestEntry> = await readPreviousEntries(manifestFile);
+  // After the first rebuild: dist/'s entries and the plan, both kept up to date by each rebuild.
+  let dist: SiteEntries | undefined;
+  let planner: SitePlanner | undefined;
   let pending: Set<string> | "all" = "all";
-  let previousOrder: readonly ArticleMeta[] = [];
+  let previousScan: ScanResult | undefined;
   const headersMemo: HeadersMemo = {};
   const manifestMemo: ManifestMemo = new Map();
-  const memo: ProduceMemo = { keys: new Map() };
   // One pool for the session: a worker takes about 0.2 s to start, longer than a whole rebuild. A pool
   // whose worker died is replaced by the next rebuild.
   let pool = new StagePool();
 
-  // Pages planned, and bodies read, for one config, by article; a new config starts both again.
-  let pageMemo = new WeakMap<ArticleMeta, PlannedFile>();
+  // Bodies read for one config, by article; a new config starts them, and the plan, again.
   const readBody = (m: ArticleMeta): Article => readArticle(options.seedsDir, index, m);
   let bodies = new BodyCache(readBody, config);
   const reloadConfig = async () => {
@@ -127,7 +135,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
       const next = await loadConfig(options.configFile, options.overrides);
       if (JSON.stringify(next) !== JSON.stringify(config)) {
         config = next;
-        pageMemo = new WeakMap();
+        planner = undefined;
         bodies = new BodyCache(readBody, config);
       }
     } catch (e) {
@@ -141,50 +149,73 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
     const names = pending;
     pending = new Set();
     const only = names === "all" ? "all" : seedsToRescan(options.seedsDir, names, index);
-    const scan = await scanSeeds(options.seedsDir, index, { keepLastGood: true, previousOrder, ...(only === "all" ? {} : { only }) });
-    previousOrder = scan.metas;
+    const scan = await scanSeeds(options.seedsDir, index, { keepLastGood: true, ...(only === "all" ? {} : { only, ...(previousScan ? { previous: previousScan } : {}) }) });
+    previousScan = scan;
     for (const d of scan.diagnostics) options.log(formatDiagnostic(d));
-    const plan = planSite(scan.metas, config, (m) => seedVersion(index, m), pageMemo);
-    let files: ManifestEntry[];
-    let entries: Map<string, ManifestEntry>;
-    let changedOutputs: string[];
     let lock: { release(): void } | undefined;
     let staging: Staging | undefined;
     try {
+      // When the scan names the articles that changed, only the files showing them are planned and produced.
+      const kept = dist && planner && scan.delta ? { dist, change: planner.update(scan.metas, scan.delta.removed, scan.delta.added) } : undefined;
+      const plan = kept ? undefined : (planner = new SitePlanner(config)).full(scan.metas);
       lock = lockDist(options.outDir);
       if (pool.broken) pool = new StagePool();
       staging = Staging.open(options.outDir, pool);
       const open = staging;
-      const produced = await produceOutputs(plan, {
+      const produceOptions: ProduceOptions = {
         config,
         siteKey: siteKeyOf(config),
         previous,
+        versionOf: (m) => seedVersion(index, m),
         bodies,
         stage: (f) => open.write(f),
         levels: WATCH_COMPRESSION_LEVELS,
-        memo,
-      });
-      files = produced.entries;
-      entries = new Map(files.map((f) => [f.path, f]));
-      await staging.flush();
-      // Synchronous from here to the swap: no request can be answered between the files landing in
-      // dist/ and the server knowing their new manifest.
-      staging.commit(entries, previous, [
-        { path: MANIFEST_PATH, bytes: serializeManifest(files, manifestMemo) },
-        { path: HEADERS_FILE_PATH, bytes: renderHeadersFile(files, headersMemo) },
-      ]);
-      changedOutputs = [...produced.changed, ...[...previous.keys()].filter((p) => !entries.has(p))].sort();
+      };
+      let next: SiteEntries;
+      let update: DistUpdate;
+      let changed: string[];
+      if (kept) {
+        const produced = await produceChange(kept.change, produceOptions);
+        await staging.flush();
+        // The entries are updated in place, so manifest.json is written from them, and only now: the
+        // server reads this same map until the commit below swaps its site, in the same synchronous step.
+        // What they held for the changed paths is what the commit needs.
+        const before = new Map<string, ManifestEntry>();
+        for (const path of produced.changes.keys()) if (previous.has(path)) before.set(path, previous.get(path)!);
+        next = kept.dist;
+        next.apply(produced.changes);
+        update = { changes: produced.changes, previous: before, files: next.sorted.length };
+        changed = [...produced.changed, ...[...produced.changes].filter(([, e]) => !e).map(([p]) => p)];
+      } else {
+        const produced = await produceOutputs(plan!, produceOptions);
+        await staging.flush();
+        next = new SiteEntries(produced.entries);
+        const { changes, gone } = changesFrom(produced.entries, previous);
+        update = { changes, previous, files: produced.entries.length };
+        changed = [...produced.changed, ...gone];
+      }
+      // The files land in dist/ and the server takes their manifest in one synchronous step: no request
+      // is answered in between. manifest.json and _headers are written after that, while serving.
+      const site = servedSite(options.outDir, next.byPath);
+      await staging.commit(update, [
+        { path: MANIFEST_PATH, bytes: serializeManifest(next.sorted, manifestMemo) },
+        { path: HEADERS_FILE_PATH, bytes: headersFileChunks(next.sorted, headersMemo) },
+      ], () => options.onSite(site));
+      dist = next;
+      previous = next.byPath;
+      return { changed: scan.changed, removed: scan.removed, changedOutputs: changed.sort(), files: next.sorted.slice(), site, config, ms: performance.now() - started };
     } catch (e) {
       await staging?.abort();
-      pending = "all"; // what this rebuild saw is not in dist/ (or dist/ was busy): look at everything next time
+      // What this rebuild saw is not (or not wholly) in dist/, or dist/ was busy: the next rebuild
+      // looks at every seed and plans everything again, against dist/'s manifest as it is then.
+      pending = "all";
+      dist = undefined;
+      planner = undefined;
+      previous = await readPreviousEntries(manifestFile);
       throw e;
     } finally {
       lock?.release();
     }
-    const site = servedSite(options.outDir, entries);
-    options.onSite(site);
-    previous = entries;
-    return { changed: scan.changed, removed: scan.removed, changedOutputs, files, site, config, ms: performance.now() - started };
   };
 
   // Rebuilds never overlap: a call during one queues exactly one more, which every later caller shares

@@ -3,6 +3,8 @@
 // then swaps the whole folder in by rename. An incremental build moves only its new files into dist/:
 // it first writes a journal of every move and deletion, and the journal is the commit point; a build
 // killed after it is finished by the next one (roll forward), one killed before it leaves dist/ as it was.
+// manifest.json and _headers describe the other files, so they are written after them: a kill before
+// they are complete removes their old copies (the next build then renders everything: only time lost).
 
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
@@ -12,9 +14,29 @@ import type { StagePool } from "./stage-pool.ts";
 
 const JOURNAL = ".journal.json";
 
+/** How much of an extra file is written between two turns of the event loop. */
+const EXTRA_YIELD_BYTES = 4 << 20;
+
 interface Journal {
   moves: string[];
   deletes: string[];
+  /** Files written into the staging folder after the moves (manifest.json, _headers). */
+  extras: string[];
+}
+
+/** A build's changes to dist/: by path, each changed file's new entry (undefined: gone). */
+export interface DistUpdate {
+  changes: ReadonlyMap<string, ManifestEntry | undefined>;
+  /** The entries of dist/ now. */
+  previous: ReadonlyMap<string, ManifestEntry>;
+  /** How many files the new build has: when every one was staged, the whole folder is swapped in. */
+  files: number;
+}
+
+/** A file written last, from one buffer or from chunks (a large manifest is never one string). */
+export interface ExtraFile {
+  path: string;
+  bytes: Buffer | string | Iterable<string | Buffer>;
 }
 
 function siblings(out: string): { parent: string; prefix: string } {
@@ -25,10 +47,10 @@ function physicalPaths(e: ManifestEntry): string[] {
   return [e.path, ...(e.br ? [e.br.path] : []), ...(e.gzip ? [e.gzip.path] : [])];
 }
 
-/** Carries out a committed journal; safe to run again after a kill (moves already made are skipped). */
-function applyJournal(staging: string, out: string, journal: Journal): void {
+/** Moves staged files into dist/; safe to run again after a kill (moves already made are skipped). */
+function moveIntoPlace(staging: string, out: string, paths: readonly string[]): void {
   const made = new Set<string>();
-  for (const p of journal.moves) {
+  for (const p of paths) {
     const dir = dirname(join(out, p));
     if (!made.has(dir)) {
       mkdirSync(dir, { recursive: true });
@@ -40,6 +62,11 @@ function applyJournal(staging: string, out: string, journal: Journal): void {
       if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e; // moved before a kill
     }
   }
+}
+
+/** Carries out a committed journal's moves and deletions. */
+function applyJournal(staging: string, out: string, journal: Journal): void {
+  moveIntoPlace(staging, out, journal.moves);
   for (const p of journal.deletes) {
     rmSync(join(out, p), { force: true });
     // Folders emptied by the deletion (an article's) go too; a folder still in use refuses.
@@ -50,6 +77,19 @@ function applyJournal(staging: string, out: string, journal: Journal): void {
         break;
       }
     }
+  }
+}
+
+/** Finishes what a staging folder's journal committed to, if it has one (a build stopped after its commit point). */
+function finishJournal(staging: string, out: string): void {
+  if (!existsSync(join(staging, JOURNAL)) || !existsSync(out)) return;
+  const journal = JSON.parse(readFileSync(join(staging, JOURNAL), "utf8")) as Journal;
+  applyJournal(staging, out, journal);
+  // An extra is in the staging folder under its own name only once complete (writeExtra renames it
+  // there); without it, dist/ would keep an old manifest that no longer describes its files.
+  for (const x of journal.extras) {
+    if (existsSync(join(staging, x))) moveIntoPlace(staging, out, [x]);
+    else rmSync(join(out, x), { force: true });
   }
 }
 
@@ -113,9 +153,7 @@ export function recoverInterruptedSwap(outDir: string): void {
   if (!existsSync(out) && previous.length > 0) renameSync(join(parent, previous.at(-1)!), out);
   for (const n of names) {
     const path = join(parent, n);
-    if (n.startsWith(`${prefix}staging-`) && existsSync(join(path, JOURNAL)) && existsSync(out)) {
-      applyJournal(path, out, JSON.parse(readFileSync(join(path, JOURNAL), "utf8")) as Journal);
-    }
+    if (n.startsWith(`${prefix}staging-`)) finishJournal(path, out);
     rmSync(path, { recursive: true, force: true });
   }
 }
@@ -155,46 +193,63 @@ export class Staging {
   }
 
   /**
-   * Makes the staged files dist/, synchronously: a server in this process can never answer between a
-   * file landing and the manifest that lists it. `previous` is what dist/ holds now (by its manifest);
-   * `entries` the new build. Extras (manifest, _headers) are moved last, so they never describe files
-   * not yet in place. Call `flush` first.
+   * Makes the staged files dist/. The files are moved in synchronously, and `onFilesInPlace` runs right after them in the same
+   * step (watch mode swaps its server's site there: no request is answered in between). The extras
+   * (manifest.json, _headers) describe the other files, so they come last; they are written in chunks
+   * that let the event loop run, so the new files are served while a large manifest is still being
+   * written. Call `flush` first.
    */
-  commit(entries: ReadonlyMap<string, ManifestEntry>, previous: ReadonlyMap<string, ManifestEntry>, extras: readonly { path: string; bytes: Buffer | string | Iterable<string | Buffer> }[]): void {
+  async commit(update: DistUpdate, extras: readonly ExtraFile[], onFilesInPlace?: () => void): Promise<void> {
     if (this.inFlight > 0) throw new Error("commit before flush");
-    const everyFileStaged = this.staged.length === entries.size;
-    for (const x of extras) {
-      if (typeof x.bytes === "string" || Buffer.isBuffer(x.bytes)) {
-        writeFileSync(join(this.dir, x.path), x.bytes);
-      } else {
-        const fd = openSync(join(this.dir, x.path), "w");
-        try {
-          for (const chunk of x.bytes) writeSync(fd, typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-        } finally {
-          closeSync(fd);
-        }
-      }
-    }
-    if (everyFileStaged || !existsSync(this.out)) {
+    const { changes, previous } = update;
+    if (this.staged.length === update.files || !existsSync(this.out)) {
+      for (const x of extras) await this.writeExtra(x);
       this.swapWholeFolder();
+      onFilesInPlace?.();
       return;
     }
     // What dist/ holds and the new build does not: files gone, and variants a changed file no longer has.
-    // A file carried over is the very same entry object, and needs no look at all.
     const deletes: string[] = [];
-    for (const [path, before] of previous) {
-      const now = entries.get(path);
-      if (now === before) continue;
+    for (const [path, now] of changes) {
+      const before = previous.get(path);
+      if (!before) continue;
       const kept = new Set(now ? physicalPaths(now) : []);
       for (const p of physicalPaths(before)) if (!kept.has(p)) deletes.push(p);
     }
-    // The staged files with their variants, as the new entries name them; the extras last.
-    const moves = [...this.staged.flatMap((p) => physicalPaths(entries.get(p)!)), ...extras.map((x) => x.path)];
-    const journal: Journal = { moves, deletes: deletes.sort() };
+    // The staged files with their variants, as the new entries name them.
+    const moves = this.staged.flatMap((p) => physicalPaths(changes.get(p)!));
+    const journal: Journal = { moves, deletes: deletes.sort(), extras: extras.map((x) => x.path) };
     writeFileSync(join(this.dir, `${JOURNAL}.tmp`), JSON.stringify(journal));
     renameSync(join(this.dir, `${JOURNAL}.tmp`), join(this.dir, JOURNAL)); // the commit point
     applyJournal(this.dir, this.out, journal);
+    onFilesInPlace?.();
+    for (const x of extras) await this.writeExtra(x);
+    moveIntoPlace(this.dir, this.out, journal.extras);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  /** Writes an extra file into the staging folder under a temporary name, renamed once complete. */
+  private async writeExtra(x: ExtraFile): Promise<void> {
+    const file = join(this.dir, x.path);
+    if (typeof x.bytes === "string" || Buffer.isBuffer(x.bytes)) {
+      writeFileSync(`${file}.tmp`, x.bytes);
+    } else {
+      const fd = openSync(`${file}.tmp`, "w");
+      try {
+        let sinceYield = 0;
+        for (const chunk of x.bytes) {
+          sinceYield += writeSync(fd, typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+          // Synchronous writes are the fastest here; a pause every few MB keeps requests answered.
+          if (sinceYield >= EXTRA_YIELD_BYTES) {
+            sinceYield = 0;
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        }
+      } finally {
+        closeSync(fd);
+      }
+    }
+    renameSync(`${file}.tmp`, file);
   }
 
   /** Two renames: the old folder steps aside, the new one steps in; recoverInterruptedSwap mends a kill between them. */
@@ -206,9 +261,13 @@ export class Staging {
     if (hadPrevious) rmSync(previous, { recursive: true, force: true });
   }
 
-  /** Waits for the writes in flight (they would make the folder again), then removes the staging folder. */
+  /**
+   * Waits for the writes in flight (they would make the folder again), then removes the staging folder;
+   * past the commit point (a failure while writing the extras), what the journal promised is finished first.
+   */
   async abort(): Promise<void> {
     await this.flush();
+    finishJournal(this.dir, this.out);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -1,14 +1,14 @@
 // Article metadata + config → the plan of every file of the site. Pure: no I/O, no clock.
-// A planned file knows what it depends on (`inputs`) before it is rendered, so a rebuild can tell an
-// unchanged file from its plan alone and never render it, and it names the articles whose bodies it
-// shows, so bodies are read only for the files that are rendered.
+// A planned file knows what it depends on (`about` and the articles it shows) before it is rendered, so
+// a rebuild can tell an unchanged file from its plan alone and never render it, and bodies are read only
+// for the files that are rendered.
 
 import { createHash } from "node:crypto";
 import type { Article, ArticleMeta, FeedDocument, FeedFormat, FeedHistory, FeedUrls, FileKind, SiteConfig } from "../types.ts";
 import { renderAtom } from "./atom.ts";
 import { STYLESHEET, renderArticlePage, renderListPage, renderNotFoundPage, sitePath, type ListPage, type PageContext } from "./html.ts";
 import { renderJsonFeed } from "./json-feed.ts";
-import { pageNumbers, pageRange, pagingOf, type Paging } from "./paging.ts";
+import { pageRange, pagingOf, type Paging } from "./paging.ts";
 import { renderRss } from "./rss.ts";
 import { tagSlug } from "./tags.ts";
 import { FEED_TYPES, absoluteUrl, absoluteUrls, archivePaths, articlePath, hubLinkHeader, listPageDir, streamFeedPaths, tagDir } from "./urls.ts";
@@ -27,15 +27,18 @@ export interface PlannedFile {
   lastModified?: string;
   /** A Link header value (WebSub discovery on feeds). */
   link?: string;
-  /** Everything the bytes depend on besides the config and seedfeed's own code, as text. */
-  inputs(): string;
+  /**
+   * Everything the bytes depend on besides the config, seedfeed's own code and the versions of the
+   * articles in `bodies` (which are the output set's business: the plan needs no seed versions).
+   */
+  about: string;
   /** Articles whose bodies the file shows: read before `render`. */
   bodies: readonly ArticleMeta[];
   render(bodies: ReadonlyMap<string, Article>): string;
 }
 
 /** A list of articles with its own feeds, archive pages and HTML list pages: the site's, or one tag's. */
-interface Stream {
+export interface Stream {
   /** Folder of the stream: "" or "tags/<slug>/". */
   base: string;
   feedId: string;
@@ -54,13 +57,6 @@ function newestDate(articles: readonly ArticleMeta[], date: "updated" | "publish
   return newest;
 }
 
-/** The seed version of each article goes into the inputs: any edit of a seed changes them. */
-export type VersionOf = (a: ArticleMeta) => string;
-
-function listInputs(articles: readonly ArticleMeta[], versionOf: VersionOf): string {
-  return articles.map((a) => `${a.id}@${versionOf(a)}`).join(",");
-}
-
 function historyInputs(h: FeedHistory): string {
   if (h.kind === "complete") return "complete";
   if (h.kind === "current") return `current<${h.prevArchive.atom}`;
@@ -74,7 +70,7 @@ const articlesOf = (metas: readonly ArticleMeta[], bodies: ReadonlyMap<string, A
     return a;
   });
 
-function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMeta[], history: FeedHistory, config: SiteConfig, versionOf: VersionOf): PlannedFile[] {
+function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMeta[], history: FeedHistory, config: SiteConfig): PlannedFile[] {
   const kind: FileKind = history.kind === "archive" ? "archive" : "feed";
   const selfUrl = absoluteUrls(config, paths);
   const updated = newestDate(entries);
@@ -91,16 +87,14 @@ function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMet
     history,
   });
   const renderers: Record<FeedFormat, (d: FeedDocument, c: SiteConfig) => string> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed };
-  // The three formats share one inputs string, made once.
-  let memo: string | undefined;
-  const inputs = () => (memo ??= `${stream.title}|${historyInputs(history)}|${listInputs(entries, versionOf)}`);
+  const about = `${stream.title}|${historyInputs(history)}`;
   return (["rss", "atom", "json"] as const).map((format) => ({
     path: paths[format],
     kind,
     contentType: `${FEED_TYPES[format]}; charset=utf-8`,
     ...(updated ? { lastModified: updated } : {}),
     ...(hub ? { link: hubLinkHeader(hub, selfUrl[format]) } : {}),
-    inputs,
+    about,
     bodies: entries,
     render: (bodies) => renderers[format](doc(bodies), config),
   }));
@@ -108,7 +102,7 @@ function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMet
 
 type PlannedList = Omit<ListPage, "feeds" | "articles"> & { articles: readonly ArticleMeta[] };
 
-function listFile(stream: Stream, page: PlannedList, ctx: PageContext, versionOf: VersionOf): PlannedFile {
+function listFile(stream: Stream, page: PlannedList, ctx: PageContext): PlannedFile {
   const feeds = stream.isTag ? { feeds: { title: stream.title, urls: absoluteUrls(ctx.config, streamFeedPaths(stream.base)) } } : {};
   // List pages show publication dates only: an update elsewhere in an article does not date them.
   const updated = newestDate(page.articles, "published");
@@ -117,99 +111,118 @@ function listFile(stream: Stream, page: PlannedList, ctx: PageContext, versionOf
     kind: "html",
     contentType: HTML,
     ...(updated ? { lastModified: updated } : {}),
-    inputs: () => `${page.title}|${page.newer ?? ""}|${page.older ?? ""}|${listInputs(page.articles, versionOf)}`,
+    about: `${page.title}|${page.newer ?? ""}|${page.older ?? ""}`,
     // Summaries are text, not metadata: read with the bodies, which the page's archive feeds need anyway.
     bodies: page.articles,
     render: (bodies) => renderListPage(ctx, { ...page, ...feeds, articles: articlesOf(page.articles, bodies) }),
   };
 }
 
-/** The head feeds and first list page, then every archive page and list page, of one stream. */
-function streamFiles(stream: Stream, config: SiteConfig, ctx: PageContext, versionOf: VersionOf): PlannedFile[] {
-  const p: Paging = pagingOf(stream.articles.length, config.feedSize, config.pageSize);
+/** The paging of a stream under the config. */
+export function streamPaging(stream: Stream, config: SiteConfig): Paging {
+  return pagingOf(stream.articles.length, config.feedSize, config.pageSize);
+}
+
+/** The head feeds and the first list page of a stream. */
+export function headFiles(stream: Stream, p: Paging, ctx: PageContext): PlannedFile[] {
+  const { config } = ctx;
   const head = stream.articles.slice(0, p.headSize);
-  const headUrls = absoluteUrls(config, streamFeedPaths(stream.base));
-  const archiveUrls = (k: number) => absoluteUrls(config, archivePaths(stream.base, k));
-  const files: PlannedFile[] = [
-    ...feedFiles(stream, streamFeedPaths(stream.base), head, p.complete ? { kind: "complete" } : { kind: "current", prevArchive: archiveUrls(p.full) }, config, versionOf),
-    listFile(stream, { dir: stream.base, title: stream.title, description: stream.description, articles: head, ...(p.complete ? {} : { older: listPageDir(stream.base, p.full) }) }, ctx, versionOf),
+  const history: FeedHistory = p.complete ? { kind: "complete" } : { kind: "current", prevArchive: absoluteUrls(config, archivePaths(stream.base, p.full)) };
+  return [
+    ...feedFiles(stream, streamFeedPaths(stream.base), head, history, config),
+    listFile(stream, { dir: stream.base, title: stream.title, description: stream.description, articles: head, ...(p.complete ? {} : { older: listPageDir(stream.base, p.full) }) }, ctx),
   ];
-  for (const k of pageNumbers(p)) {
-    const { start, end } = pageRange(p, k);
-    const entries = stream.articles.slice(start, end);
-    const history: FeedHistory = {
-      kind: "archive",
-      current: headUrls,
-      ...(k > 1 ? { prevArchive: archiveUrls(k - 1) } : {}),
-      ...(k <= p.full ? { nextArchive: archiveUrls(k + 1) } : {}),
-    };
-    // The open page still fills up, but every entry on it is also in the head feed: a cache holding it
-    // for a day costs a reader nothing, so it is cached like the full pages.
-    files.push(...feedFiles(stream, archivePaths(stream.base, k), entries, history, config, versionOf));
-    // HTML needs no open page: the index shows all of its articles, and a page's Newer link may change
-    // when the next page fills (only feeds promise archive pages that never change).
-    if (k > p.full) continue;
-    files.push(listFile(stream, {
-      dir: listPageDir(stream.base, k),
-      title: `${stream.title} · page ${k}`,
-      articles: entries,
-      newer: k < p.full ? listPageDir(stream.base, k + 1) : stream.base,
-      ...(k > 1 ? { older: listPageDir(stream.base, k - 1) } : {}),
-    }, ctx, versionOf));
-  }
+}
+
+/** Page `k` of a stream: its archive feeds, and its list page unless it is the open page. */
+export function pageFiles(stream: Stream, p: Paging, k: number, ctx: PageContext): PlannedFile[] {
+  const { config } = ctx;
+  const { start, end } = pageRange(p, k);
+  const entries = stream.articles.slice(start, end);
+  const archiveUrls = (n: number) => absoluteUrls(config, archivePaths(stream.base, n));
+  const history: FeedHistory = {
+    kind: "archive",
+    current: absoluteUrls(config, streamFeedPaths(stream.base)),
+    ...(k > 1 ? { prevArchive: archiveUrls(k - 1) } : {}),
+    ...(k <= p.full ? { nextArchive: archiveUrls(k + 1) } : {}),
+  };
+  // The open page still fills up, but every entry on it is also in the head feed: a cache holding it
+  // for a day costs a reader nothing, so it is cached like the full pages.
+  const files = feedFiles(stream, archivePaths(stream.base, k), entries, history, config);
+  // HTML needs no open page: the index shows all of its articles, and a page's Newer link may change
+  // when the next page fills (only feeds promise archive pages that never change).
+  if (k > p.full) return files;
+  files.push(listFile(stream, {
+    dir: listPageDir(stream.base, k),
+    title: `${stream.title} · page ${k}`,
+    articles: entries,
+    newer: k < p.full ? listPageDir(stream.base, k + 1) : stream.base,
+    ...(k > 1 ? { older: listPageDir(stream.base, k - 1) } : {}),
+  }, ctx));
   return files;
 }
 
-/** One stream per tag, by slug; a tag spelled in several ways is shown in its first spelling by code point. */
-function tagStreams(metas: readonly ArticleMeta[], config: SiteConfig): Stream[] {
-  const bySlug = new Map<string, { names: Set<string>; articles: ArticleMeta[] }>();
+/** A tag's articles (newest first) and how often each spelling of it is used. */
+export interface TagMembers {
+  names: Map<string, number>;
+  articles: ArticleMeta[];
+}
+
+/** The distinct tag slugs of an article. */
+export function tagSlugsOf(a: ArticleMeta): string[] {
+  const slugs = a.tags.map(tagSlug);
+  return slugs.length < 2 ? slugs : [...new Set(slugs)];
+}
+
+/** Every tag of the site by slug, with its articles in the order of `metas` (newest first). */
+export function tagMembers(metas: readonly ArticleMeta[]): Map<string, TagMembers> {
+  const bySlug = new Map<string, TagMembers>();
   for (const a of metas) {
-    const seen = new Set<string>();
-    for (const tag of a.tags) {
+    if (a.tags.length === 0) continue;
+    a.tags.forEach((tag, i) => {
       const slug = tagSlug(tag);
-      if (seen.has(slug)) continue;
-      seen.add(slug);
       let t = bySlug.get(slug);
-      if (!t) bySlug.set(slug, (t = { names: new Set(), articles: [] }));
-      t.names.add(tag);
-      t.articles.push(a); // metas are newest first, so each tag's list is too
-    }
+      if (!t) bySlug.set(slug, (t = { names: new Map(), articles: [] }));
+      t.names.set(tag, (t.names.get(tag) ?? 0) + 1);
+      // An article tagged twice under one slug ("Go", "go") is listed once.
+      if (!a.tags.slice(0, i).some((earlier) => tagSlug(earlier) === slug)) t.articles.push(a);
+    });
   }
-  return [...bySlug.keys()].sort().map((slug) => {
-    const t = bySlug.get(slug)!;
-    const name = [...t.names].sort()[0]!;
-    return {
-      base: tagDir(slug),
-      feedId: `${config.tagPrefix}feeds/tags/${slug}`,
-      title: `${config.title} · ${name}`,
-      description: `Articles tagged “${name}”`,
-      articles: t.articles,
-      isTag: true,
-    };
-  });
+  return bySlug;
+}
+
+/** One tag's stream; a tag spelled in several ways is shown in its first spelling by code point. */
+export function tagStream(slug: string, t: TagMembers, config: SiteConfig): Stream {
+  const name = [...t.names.keys()].sort()[0]!;
+  return {
+    base: tagDir(slug),
+    feedId: `${config.tagPrefix}feeds/tags/${slug}`,
+    title: `${config.title} · ${name}`,
+    description: `Articles tagged “${name}”`,
+    articles: t.articles,
+    isTag: true,
+  };
 }
 
 /**
  * An article's page: one per article, so a class. Per-object closures cost about 300 bytes each here
  * (tsx gives every function instance its own `name` property): 60 MB at 100,000 articles.
  */
-class ArticlePage implements PlannedFile {
+export class ArticlePage implements PlannedFile {
   readonly kind = "html";
   readonly contentType = HTML;
   readonly path: string;
   readonly lastModified: string;
   readonly bodies: readonly ArticleMeta[];
+  /** The page shows its article and nothing else. */
+  readonly about = "";
   constructor(
     private readonly article: ArticleMeta,
     private readonly ctx: PageContext,
-    private readonly versionOf: VersionOf,
   ) {
     this.path = articlePath(article);
     this.lastModified = article.updated;
     this.bodies = [article];
-  }
-  inputs(): string {
-    return this.versionOf(this.article);
   }
   render(bodies: ReadonlyMap<string, Article>): string {
     return renderArticlePage(this.ctx, articlesOf([this.article], bodies)[0]!);
@@ -218,37 +231,19 @@ class ArticlePage implements PlannedFile {
 
 const STYLESHEET_PATH = `assets/style.${createHash("sha256").update(STYLESHEET).digest("hex").slice(0, 12)}.css`;
 
-/**
- * `metas` must be newest first (as the scan returns them). `pageMemo` (watch mode) keeps each article's
- * planned page by its metadata object, which the scan keeps while the seed is unchanged; it is only
- * valid for one config.
- */
-export function planSite(metas: readonly ArticleMeta[], config: SiteConfig, versionOf: VersionOf, pageMemo?: WeakMap<ArticleMeta, PlannedFile>): PlannedFile[] {
-  const ctx: PageContext = { config, stylesheet: sitePath(config, STYLESHEET_PATH) };
-  const main: Stream = { base: "", feedId: `${config.tagPrefix}feeds/main`, title: config.title, description: config.description, articles: metas, isTag: false };
-  const pageOf = (a: ArticleMeta): PlannedFile => {
-    let page = pageMemo?.get(a);
-    if (!page) {
-      page = new ArticlePage(a, ctx, versionOf);
-      pageMemo?.set(a, page);
-    }
-    return page;
-  };
-  const files: PlannedFile[] = [
-    { path: "404.html", kind: "html", contentType: HTML, inputs: () => "", bodies: [], render: () => renderNotFoundPage(ctx) },
-    { path: STYLESHEET_PATH, kind: "immutable", contentType: CSS, inputs: () => "", bodies: [], render: () => STYLESHEET },
+export function pageContext(config: SiteConfig): PageContext {
+  return { config, stylesheet: sitePath(config, STYLESHEET_PATH) };
+}
+
+/** The files that show no article: the 404 page and the stylesheet. */
+export function siteFiles(ctx: PageContext): PlannedFile[] {
+  return [
+    { path: "404.html", kind: "html", contentType: HTML, about: "", bodies: [], render: () => renderNotFoundPage(ctx) },
+    { path: STYLESHEET_PATH, kind: "immutable", contentType: CSS, about: "", bodies: [], render: () => STYLESHEET },
   ];
-  // Every article is on one page of the site's stream. Its own page is planned just before the first
-  // file that shows it, so files are rendered in that order and share one read of each body.
-  const planned = new Set<ArticleMeta>();
-  for (const f of streamFiles(main, config, ctx, versionOf)) {
-    for (const a of f.bodies) {
-      if (planned.has(a)) continue;
-      planned.add(a);
-      files.push(pageOf(a));
-    }
-    files.push(f);
-  }
-  for (const tag of tagStreams(metas, config)) files.push(...streamFiles(tag, config, ctx, versionOf));
-  return files;
+}
+
+/** The site's own stream: every article. */
+export function mainStream(metas: readonly ArticleMeta[], config: SiteConfig): Stream {
+  return { base: "", feedId: `${config.tagPrefix}feeds/main`, title: config.title, description: config.description, articles: metas, isTag: false };
 }

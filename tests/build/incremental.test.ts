@@ -386,17 +386,19 @@ describe("a build killed after its journal is finished by the next one; before i
     return { root, seeds, out, config, a, b };
   }
 
-  /** A staging folder as a build writes it: B's new or changed files, and the journal of moves and deletions. */
-  async function stage(dir: string, a: Map<string, Buffer>, b: Map<string, Buffer>) {
-    const last = new Set(["manifest.json", "_headers"]); // moved last, as the build does
-    const moves = treeDifferences(a, b).filter((p) => b.has(p) && !last.has(p));
-    moves.push(...[...last].filter((p) => !a.get(p)?.equals(b.get(p)!)));
+  /**
+   * A staging folder as a build writes it: B's new or changed files, and the journal of moves and
+   * deletions; manifest.json and _headers are written after the moves, as the build does (`extrasWritten`).
+   */
+  async function stage(dir: string, a: Map<string, Buffer>, b: Map<string, Buffer>, extrasWritten = true) {
+    const extras = ["manifest.json", "_headers"];
+    const moves = treeDifferences(a, b).filter((p) => b.has(p) && !extras.includes(p));
     const deletes = [...a.keys()].filter((p) => !b.has(p));
-    for (const p of moves) {
+    for (const p of extrasWritten ? [...moves, ...extras] : moves) {
       await mkdir(dirname(join(dir, p)), { recursive: true });
       await writeFile(join(dir, p), b.get(p)!);
     }
-    return { moves, deletes };
+    return { moves, deletes, extras };
   }
 
   it("a journaled staging folder with half its moves made is rolled forward to the new build, byte for byte", async () => {
@@ -422,6 +424,29 @@ describe("a build killed after its journal is finished by the next one; before i
     // The next build takes the mended dist/ as its previous build: nothing left to write.
     const r = await buildOk(s.seeds, s.out, s.config);
     expect(r.changed).toEqual([]);
+    expect(treeDifferences(await readTree(s.out), s.b.tree)).toEqual([]);
+  });
+
+  it("killed after its moves but before manifest.json was complete: the old manifest goes, and the next build renders everything again", async () => {
+    const s = await twoBuilds();
+    const staging = join(s.root, ".dist.staging-test");
+    const journal = await stage(staging, s.a.tree, s.b.tree, false);
+    await writeFile(join(staging, ".journal.json"), JSON.stringify(journal));
+    for (const p of journal.moves) {
+      await mkdir(dirname(join(s.out, p)), { recursive: true });
+      await rename(join(staging, p), join(s.out, p));
+    }
+    // Half a manifest, under the temporary name it is written to.
+    await writeFile(join(staging, "manifest.json.tmp"), s.b.tree.get("manifest.json")!.subarray(0, 100));
+
+    recoverInterruptedSwap(s.out);
+    expect(await leftovers(s.root)).toEqual([]);
+    const mended = await readTree(s.out);
+    // The old manifest described files that are no longer there: it must not outlive them.
+    expect(mended.has("manifest.json")).toBe(false);
+    expect(mended.has("_headers")).toBe(false);
+    const r = await buildOk(s.seeds, s.out, s.config);
+    expect(r.changed.length).toBeGreaterThan(journal.moves.length);
     expect(treeDifferences(await readTree(s.out), s.b.tree)).toEqual([]);
   });
 

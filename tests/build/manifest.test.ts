@@ -2,7 +2,7 @@
 
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { parseManifest, serializeManifest, type ManifestEntry, type ManifestMemo } from "../../src/output/manifest.ts";
+import { parseManifest, serializeManifest, SiteEntries, type ManifestEntry, type ManifestMemo } from "../../src/output/manifest.ts";
 
 const hex = (s: string) => createHash("sha256").update(s).digest("hex");
 
@@ -50,5 +50,27 @@ describe("serializeManifest", () => {
     const reused = [...memo].filter(([k, v]) => before.get(k) === v.bytes).length;
     expect(reused).toBeGreaterThanOrEqual(memo.size - 2);
     expect(reused).toBeLessThan(memo.size);
+  });
+});
+
+describe("SiteEntries", () => {
+  it("after changes, additions and removals applied in place, lists exactly the entries of a fresh sort", () => {
+    const entry = (path: string, sha = "0") => ({ path, kind: "html", contentType: "text/html", cacheControl: "no-cache", size: 1, sha256: sha }) as ManifestEntry;
+    const initial = ["b.html", "d.html", "f.html", "h.html"].map((p) => entry(p));
+    const entries = new SiteEntries(initial.slice());
+    const changes = new Map<string, ManifestEntry | undefined>([
+      ["a.html", entry("a.html")], // before the first
+      ["d.html", entry("d.html", "1")], // replaced
+      ["e.html", entry("e.html")], // between two
+      ["h.html", undefined], // the last, gone
+      ["z.html", entry("z.html")], // after the last
+      ["x.html", undefined], // gone, but never there
+    ]);
+    entries.apply(changes);
+    const expected = ["a.html", "b.html", "d.html", "e.html", "f.html", "z.html"];
+    expect(entries.sorted.map((e) => e.path)).toEqual(expected);
+    expect([...entries.byPath.keys()].sort()).toEqual(expected);
+    expect(entries.byPath.get("d.html")!.sha256).toBe("1");
+    expect(entries.sorted[2]).toBe(entries.byPath.get("d.html"));
   });
 });

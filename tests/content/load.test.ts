@@ -1,9 +1,9 @@
 // loadSeeds over real folders: every problem of every seed is collected, none stops the others.
 
-import { mkdir, symlink } from "node:fs/promises";
+import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MAX_SEED_BYTES, loadSeeds, parseSeedBytes } from "../../src/content/load.ts";
+import { MAX_SEED_BYTES, loadSeeds, parseSeedBytes, scanSeeds, type ScanResult, type SeedIndex } from "../../src/content/load.ts";
 import { markdownSeed, textSeed, writeSeeds } from "../helpers/files.ts";
 import type { Diagnostic } from "../../src/types.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
@@ -176,5 +176,48 @@ describe("loadSeeds", () => {
     expect(diagnostics).toEqual([{ severity: "warning", file: "001_00000000000000aa.txt", line: 2, message: expect.stringMatching(/control characters/) }]);
     expect(articles[0]?.title).toBe("ABC");
     expect(articles[0]?.contentHtml).toBe("<p>body [31mred</p>");
+  });
+});
+
+describe("scanSeeds of named seeds (watch mode)", () => {
+  it("updates the previous result to exactly what a scan of every seed gives, through edits, moves, duplicates and invalid versions", async () => {
+    const dir = await tmp.make();
+    const seed = (n: number, date: string, title = `Article ${n}`) => textSeed({ date, title, paragraphs: [`body ${n}`] });
+    const name = (n: number) => `${String(n).padStart(3, "0")}_${n.toString(16).padStart(16, "0")}.txt`;
+    const files: Record<string, string> = {};
+    for (let n = 1; n <= 12; n++) files[name(n)] = seed(n, `2025-01-${String(n).padStart(2, "0")}`);
+    files["md/tagged.md"] = markdownSeed(["title: Tagged", "date: 2025-01-05T12:00:00Z", "tags: [a, b]"], "t\n");
+    await writeSeeds(dir, files);
+    // Two indexes see the same changes: one is scanned in full each time, the other only for the named seeds.
+    const full: SeedIndex = new Map();
+    const named: SeedIndex = new Map();
+    await scanSeeds(dir, full, { keepLastGood: true });
+    let previous: ScanResult = await scanSeeds(dir, named, { keepLastGood: true });
+    const steps: [string, Record<string, string | null>][] = [
+      ["a title edited", { [name(3)]: seed(3, "2025-01-03", "Retitled") }],
+      ["a date moved to the newest", { [name(2)]: seed(2, "2025-02-01") }],
+      ["a seed added between others", { [name(20)]: seed(20, "2025-01-07") }],
+      ["a seed removed", { [name(5)]: null }],
+      ["a seed taking another's identity", { "999_0000000000000001.txt": seed(999, "2025-03-01") }],
+      ["the clash removed again", { "999_0000000000000001.txt": null }],
+      ["a seed made invalid keeps its last good version", { [name(7)]: " date 2025-13-45 1\nBroken\nbody\n" }],
+      ["the invalid seed fixed with a new date", { [name(7)]: seed(7, "2024-12-01") }],
+      ["a Markdown seed retagged and a text seed added in one batch", { "md/tagged.md": markdownSeed(["title: Tagged", "date: 2025-01-05T12:00:00Z", "tags: [c]"], "t\n"), [name(21)]: seed(21, "2025-01-05") }],
+    ];
+    for (const [what, changes] of steps) {
+      for (const [path, text] of Object.entries(changes)) {
+        if (text === null) await rm(join(dir, path));
+        else await writeFile(join(dir, path), text);
+      }
+      const expected = await scanSeeds(dir, full, { keepLastGood: true });
+      const got = await scanSeeds(dir, named, { keepLastGood: true, only: Object.keys(changes), previous });
+      expect(got.metas, what).toEqual(expected.metas);
+      expect(got.diagnostics, what).toEqual(expected.diagnostics);
+      expect(got.changed, what).toEqual(expected.changed);
+      expect(got.removed, what).toEqual(expected.removed);
+      previous = got;
+    }
+    expect(previous.diagnostics).toEqual([]);
+    expect(previous.metas.map((m) => m.title)).toContain("Retitled");
   });
 });

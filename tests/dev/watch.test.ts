@@ -17,7 +17,7 @@ import { pingHub } from "../../src/dev/websub.ts";
 import { absoluteUrl } from "../../src/render/urls.ts";
 import type { ServedSite } from "../../src/server/from-manifest.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
-import { readTree, textSeed, treeDifferences } from "../helpers/files.ts";
+import { markdownSeed, readTree, textSeed, treeDifferences } from "../helpers/files.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 import { get, portOf, type Reply } from "../server/helpers.ts";
 
@@ -408,6 +408,10 @@ describe("watch mode writes what a clean build writes", () => {
         ["a removal", () => rm(join(seedsDir, name(17)))],
         ["a rename (same identity)", () => rename(join(seedsDir, name(5)), join(seedsDir, `900_5eedc1ea${String(5).padStart(8, "0")}.txt`))],
         ["the same title edit again", () => writeFile(join(seedsDir, name(2)), text(2, "Article 2, retitled twice"))],
+        ["a tagged Markdown article", () => writeFile(join(seedsDir, "tagged.md"), markdownSeed(["title: Tagged", "date: 2025-06-02", "tags: [Go, news]"], "Tagged.\n"))],
+        ["a second article under one tag", () => writeFile(join(seedsDir, "also.md"), markdownSeed(["title: Also", "date: 2025-03-02", "tags: [go]"], "Also.\n"))],
+        ["a retag and a new date", () => writeFile(join(seedsDir, "tagged.md"), markdownSeed(["title: Tagged", "date: 2024-01-09", "tags: [news, rust]"], "Tagged.\n"))],
+        ["an old article moved to the newest", () => writeFile(join(seedsDir, name(3)), textSeed({ date: "2026-02-01", n: 3, title: "Article 3", paragraphs: ["Moved."] }))],
       ];
       let k = 0;
       for (const [what, step] of steps) {
