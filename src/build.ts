@@ -1,16 +1,16 @@
 // The build pipeline: seeds → article metadata → site plan → output files → dist/.
 
-import { createReadStream, existsSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
-import { createInterface } from "node:readline";
 import { basename, dirname, join, resolve } from "node:path";
 import { codeVersion } from "./code-version.ts";
 import { readArticle, scanSeeds, seedVersion, type SeedIndex, type SeedRecord } from "./content/load.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
-import { MANIFEST_PATH, readPreviousEntries, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
+import { MANIFEST_PATH, readManifestEntries, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
 import { BodyCache, changesFrom, produceOutputs, sha256 } from "./output/output-set.ts";
 import { StagePool } from "./output/stage-pool.ts";
 import { lockDist, recoverInterruptedSwap, Staging } from "./output/write-dist.ts";
+import { readLines } from "./read-lines.ts";
 import { planSite } from "./render/plan.ts";
 import type { Diagnostic, ProgressReport, SiteConfig } from "./types.ts";
 
@@ -56,11 +56,11 @@ interface SeedIndexFile {
 }
 
 /** Read a record a line (seedIndexChunks' layout), so the index of a large site is never one string. */
-async function readSeedIndex(file: string, seedsDir: string): Promise<SeedIndex> {
+function readSeedIndex(file: string, seedsDir: string): SeedIndex {
   const index: SeedIndex = new Map();
   try {
     let header = true;
-    for await (const raw of createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity })) {
+    for (const raw of readLines(file)) {
       if (header) {
         const data = JSON.parse(`${raw}]}`) as SeedIndexFile;
         if (data.version !== codeVersion() || data.seedsDir !== resolve(seedsDir)) return new Map();
@@ -116,7 +116,7 @@ async function buildLocked(options: BuildOptions, pool: StagePool): Promise<Buil
   // was killed mid-swap left the last good dist/ beside it; put it back.
   recoverInterruptedSwap(outDir);
   const indexFile = seedIndexFile(outDir);
-  const index = await readSeedIndex(indexFile, seedsDir);
+  const index = readSeedIndex(indexFile, seedsDir);
   const scan = await scanSeeds(seedsDir, index, { progress: options.progress });
   // Rewritten only when it changed: at 100,000 articles it is about 70 MB.
   if (scan.indexChanged || !existsSync(indexFile)) await writeSeedIndex(indexFile, seedsDir, index);
@@ -126,7 +126,7 @@ async function buildLocked(options: BuildOptions, pool: StagePool): Promise<Buil
 
   const staging = Staging.open(outDir, pool);
   try {
-    const previous = await readPreviousEntries(join(outDir, MANIFEST_PATH));
+    const previous = readManifestEntries(join(outDir, MANIFEST_PATH));
     const plan = planSite(scan.metas, config);
     const produced = await produceOutputs(plan, {
       config,

@@ -9,7 +9,7 @@ import { formatDiagnostic } from "../content/article.ts";
 import { readArticle, scanSeeds, seedVersion, seedFormatOf, type ScanResult, type SeedIndex } from "../content/load.ts";
 import { WATCH_COMPRESSION_LEVELS } from "../output/compress.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile, type HeadersMemo } from "../output/headers-file.ts";
-import { MANIFEST_PATH, readPreviousEntries, serializeManifest, SiteEntries, type ManifestEntry, type ManifestMemo } from "../output/manifest.ts";
+import { MANIFEST_PATH, readManifestEntries, serializeManifest, SiteEntries, type ManifestEntry, type ManifestMemo } from "../output/manifest.ts";
 import { BodyCache, changesFrom, produceChange, produceOutputs, type ProduceOptions } from "../output/output-set.ts";
 import { StagePool } from "../output/stage-pool.ts";
 import { lockDist, Staging, type DistUpdate } from "../output/write-dist.ts";
@@ -115,7 +115,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
   let config = await loadConfig(options.configFile, options.overrides);
   const manifestFile = join(options.outDir, MANIFEST_PATH);
   // dist/ as it is when watch mode starts: unchanged files are not rendered again, only reported as such.
-  let previous: ReadonlyMap<string, ManifestEntry> = await readPreviousEntries(manifestFile);
+  let previous: ReadonlyMap<string, ManifestEntry> = readManifestEntries(manifestFile);
   // After the first rebuild: dist/'s entries and the plan, both kept up to date by each rebuild.
   let dist: SiteEntries | undefined;
   let planner: SitePlanner | undefined;
@@ -211,7 +211,7 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
       pending = "all";
       dist = undefined;
       planner = undefined;
-      previous = await readPreviousEntries(manifestFile);
+      previous = readManifestEntries(manifestFile);
       throw e;
     } finally {
       lock?.release();

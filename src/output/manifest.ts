@@ -1,7 +1,6 @@
 // dist/manifest.json: the output set without its bytes. The server serves from it; the watcher diffs two of them.
 
-import { createReadStream } from "node:fs";
-import { createInterface } from "node:readline";
+import { readLines } from "../read-lines.ts";
 import type { FileKind, Variant } from "../types.ts";
 
 export const MANIFEST_PATH = "manifest.json";
@@ -133,29 +132,14 @@ function entryOfLine(raw: string): ManifestEntry | undefined {
 }
 
 /**
- * The manifest of dist/ as the previous build, by path; empty when there is none or it cannot be read.
- * Parsed line by line (serializeManifest's layout).
+ * The entries of a manifest file by path, read a line at a time (serializeManifest's layout); empty when
+ * there is none or it cannot be read or parsed: for a build, no previous build.
  */
-export function previousEntries(text: string | undefined): Map<string, ManifestEntry> {
-  const byPath = new Map<string, ManifestEntry>();
-  if (text === undefined || !text.startsWith(`${HEADER_LINE}\n`)) return byPath;
-  try {
-    for (const raw of text.split("\n")) {
-      const e = entryOfLine(raw);
-      if (e) byPath.set(e.path, e);
-    }
-    return byPath;
-  } catch {
-    return new Map();
-  }
-}
-
-/** previousEntries, read from the file a line at a time: a large site's manifest is never one string. */
-export async function readPreviousEntries(file: string): Promise<Map<string, ManifestEntry>> {
+export function readManifestEntries(file: string): Map<string, ManifestEntry> {
   const byPath = new Map<string, ManifestEntry>();
   try {
     let first = true;
-    for await (const raw of createInterface({ input: createReadStream(file, "utf8"), crlfDelay: Infinity })) {
+    for (const raw of readLines(file)) {
       if (first && raw !== HEADER_LINE) return new Map();
       first = false;
       const e = entryOfLine(raw);

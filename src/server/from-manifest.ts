@@ -3,10 +3,10 @@
 // against their sha-256, so a site of any size is served in bounded memory and a body never goes out
 // under another body's ETag.
 
-import { readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileHeaders } from "../output/http-headers.ts";
-import { MANIFEST_PATH, previousEntries, type ManifestEntry } from "../output/manifest.ts";
+import { MANIFEST_PATH, readManifestEntries, type ManifestEntry } from "../output/manifest.ts";
 import { sha256 } from "../output/output-set.ts";
 import type { Coding } from "./negotiate.ts";
 
@@ -132,13 +132,13 @@ export function servedSite(dir: string, entries: ReadonlyMap<string, ManifestEnt
 
 /** Reads dist/manifest.json. Bodies are read, and checked, when first asked for. */
 export function loadServedSite(dir: string): ServedSite {
-  let text: string;
+  const file = join(dir, MANIFEST_PATH);
   try {
-    text = readFileSync(join(dir, MANIFEST_PATH), "utf8");
+    accessSync(file, constants.R_OK);
   } catch (e) {
     throw new NotBuiltError(`${dir}/ has no readable manifest.json (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): run "seedfeed build" first`);
   }
-  const entries = previousEntries(text);
+  const entries = readManifestEntries(file);
   if (entries.size === 0) throw new NotBuiltError(`${dir}/manifest.json is not a manifest this seedfeed can read: run "seedfeed build" again`);
   return servedSite(dir, entries);
 }
