@@ -43,18 +43,22 @@ interface Rules {
 // An entry carried over from the previous build keeps its rules: watch mode rebuilds this file for every
 // edit. Lines and shapes are interned: a large site has 100,000 files and a few dozen distinct values.
 const rulesOf = new WeakMap<ManifestEntry, Rules>();
-const interned = new Map<string, string>();
-const intern = (s: string): string => {
-  const known = interned.get(s);
-  if (known !== undefined) return known;
-  interned.set(s, s);
-  return s;
-};
 
-function rulesFor(f: ManifestEntry): Rules {
+/** Distinct strings, each kept once: per build, or per watch session (in its HeadersMemo). */
+type Interned = Map<string, string>;
+
+function intern(table: Interned, s: string): string {
+  const known = table.get(s);
+  if (known !== undefined) return known;
+  table.set(s, s);
+  return s;
+}
+
+function rulesFor(f: ManifestEntry, table: Interned): Rules {
   let rules = rulesOf.get(f);
   if (!rules) {
-    rules = { lines: intern(fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n")), path: f.path, shapes: urlPathsOf(f.path).map((url) => intern(urlShape(url))) };
+    const lines = intern(table, fileHeaders(f).map(([k, v]) => `  ${k}: ${v}`).join("\n"));
+    rules = { lines, path: f.path, shapes: urlPathsOf(f.path).map((url) => intern(table, urlShape(url))) };
     rulesOf.set(f, rules);
   }
   return rules;
@@ -68,10 +72,12 @@ function sameRules(a: readonly Rules[], b: readonly Rules[]): boolean {
 export interface HeadersMemo {
   rules?: Rules[];
   text?: string;
+  interned?: Interned;
 }
 
 export function renderHeadersFile(files: readonly ManifestEntry[], memo?: HeadersMemo): string {
-  const all = files.map(rulesFor);
+  const table = memo ? (memo.interned ??= new Map()) : new Map<string, string>();
+  const all = files.map((f) => rulesFor(f, table));
   if (memo?.rules && memo.text !== undefined && sameRules(memo.rules, all)) {
     memo.rules = all;
     return memo.text;
