@@ -22,6 +22,9 @@ import { createServer } from "node:net";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
+import { COMPRESSION_LEVELS } from "../src/output/compress.ts";
+import { compress } from "../src/output/encode.mjs";
+import { readManifestEntries } from "../src/output/manifest.ts";
 import type { RunningServer } from "../src/server/serve.ts";
 import { corpusFile, writeCorpus } from "./corpus.ts";
 import { hugoContentPath, hugoVersion, writeHugoSite } from "./hugo.ts";
@@ -247,6 +250,30 @@ async function hugoWatch(p: CountPaths, work: string): Promise<WatchTimes> {
 }
 
 // ---------------------------------------------------------------------------------------------------------
+// What compression alone costs
+
+/**
+ * Compressing every file of seedfeed's clean output on one core, as the stage workers do: at the build's
+ * levels, and at the fastest ones (brotli 1, gzip 1). Half of this is a floor for any two-core build that
+ * writes these variants, whatever else it does faster.
+ */
+async function compressionCost(dist: string): Promise<{ levels: number; fastest: number }> {
+  const cost = { levels: 0, fastest: 0 };
+  for (const e of readManifestEntries(join(dist, "manifest.json")).values()) {
+    const levels = COMPRESSION_LEVELS[e.kind];
+    if (!levels) continue;
+    const bytes = await readFile(join(dist, e.path));
+    let t = performance.now();
+    compress(bytes, levels);
+    cost.levels += performance.now() - t;
+    t = performance.now();
+    compress(bytes, { brotli: 1, gzip: 1 });
+    cost.fastest += performance.now() - t;
+  }
+  return cost;
+}
+
+// ---------------------------------------------------------------------------------------------------------
 // One article count
 
 type Samples = Record<Tool, number[]>;
@@ -260,6 +287,7 @@ interface CountResult {
   editKiB: Samples;
   served: Samples;
   onDisk: Samples;
+  compression?: { levels: number; fastest: number };
   failures: string[];
 }
 
@@ -299,6 +327,10 @@ async function benchCount(count: number, work: string): Promise<CountResult> {
         r.cleanMs[tool].push(m.ms);
         r.cleanKiB[tool].push(m.maxRssKiB);
         log(`  round ${round}: ${tool} clean build ${m.ms.toFixed(0)} ms, ${(m.maxRssKiB / 1024).toFixed(0)} MiB`);
+        if (tool === "seedfeed" && round === 1) {
+          r.compression = await compressionCost(outs[tool]);
+          log(`  seedfeed's output compressed on one core: ${r.compression.levels.toFixed(0)} ms at its levels, ${r.compression.fastest.toFixed(0)} ms at the fastest`);
+        }
       });
     }
     await editArticle(p, count - 1, nextMarker("build"));
@@ -378,13 +410,21 @@ function report(results: CountResult[], started: number): string {
       `| ${n} | watch mode: one edit until the new feed is served${r.count === 10_000 ? " (goal < 300 ms)" : ""} | ${ms(served.sf)} | ${ms(served.hugo)} | ${ratio(served.sf, served.hugo)} |`,
       `| ${n} | watch mode: one edit until the feed file on disk has it${r.count === 100_000 ? " (goal < 200 ms)" : ""} | ${ms(onDisk.sf)} | ${ms(onDisk.hugo)} | ${ratio(onDisk.sf, onDisk.hugo)} |`,
     );
+    if (r.compression) {
+      lines.push(
+        `| ${n} | compressing seedfeed's clean output alone, one core, its levels (÷ Hugo's clean build) | ${ms(r.compression.levels)} | ${ms(clean.hugo)} | ${ratio(r.compression.levels, clean.hugo)} |`,
+        `| ${n} | same, the fastest levels (brotli 1, gzip 1) | ${ms(r.compression.fastest)} | ${ms(clean.hugo)} | ${ratio(r.compression.fastest, clean.hugo)} |`,
+      );
+    }
   }
   lines.push(
     "",
     "Wall time and peak memory of a build are those of its process (python3: `subprocess.run`, then `getrusage(RUSAGE_CHILDREN).ru_maxrss`), " +
       "startup included. seedfeed: `node --import tsx src/cli.ts build --quiet`; it also writes Atom, JSON Feed and brotli/gzip copies, Hugo writes RSS only. " +
       "Hugo: `hugo --quiet`. Watch mode: seedfeed's watcher and server in the bench process (ETag of `rss.xml` changes; `dist/rss.xml` holds the edit), " +
-      "`hugo server --renderToDisk --disableFastRender` (`index.xml` served and on disk holds the edit); both include file-watch latency and debounce.",
+      "`hugo server --renderToDisk --disableFastRender` (`index.xml` served and on disk holds the edit); both include file-watch latency and debounce. " +
+      "Compression rows: the brotli and gzip calls of the stage workers over every file of seedfeed's first clean build, one after another on one core " +
+      "(the files read first, not timed); on two cores a build that writes these variants cannot take less than half that, whatever else it does.",
   );
   const failures = results.flatMap((r) => r.failures);
   if (failures.length > 0) lines.push("", "Failures (their cells are empty):", ...failures.map((f) => `- ${briefly(f)}`));
