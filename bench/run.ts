@@ -23,7 +23,7 @@ import { cpus, tmpdir, totalmem } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { COMPRESSION_LEVELS } from "../src/output/compress.ts";
-import { compress } from "../src/output/encode.mjs";
+import { compress } from "../src/output/stage-worker.mjs";
 import { readManifestEntries } from "../src/output/manifest.ts";
 import type { RunningServer } from "../src/server/serve.ts";
 import { corpusFile, writeCorpus } from "./corpus.ts";

@@ -3,21 +3,23 @@
 // into a staging folder, all synchronously. Compression and file creation are most of a large build's
 // CPU; here they run beside the main thread, which only renders, and a synchronous write costs a
 // fraction of a promise-based one (no thread-pool round trips for open, write and close).
-// Plain JavaScript, importing only plain JavaScript: a worker that loaded TypeScript through tsx would
-// start its own loader thread too, about 60 MB per worker for nothing (BENCHMARKS.md).
+// Plain JavaScript that imports only Node's own modules: a worker that loaded TypeScript through tsx would
+// start its own loader thread too, about 60 MB per worker for nothing, and one that imported a module of
+// ours (compress() from its own file) grew by 70 MB over a 100,000-article build (BENCHMARKS.md).
+// The benchmark imports compress() from here, so it measures the very same calls.
 
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parentPort, workerData } from "node:worker_threads";
-import { compress } from "./encode.mjs";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 /** @typedef {import("../types.ts").StageRequest} StageRequest */
 /** @typedef {import("../types.ts").StageReply} StageReply */
 /** @typedef {import("../types.ts").Variant} Variant */
 
 /** @type {{ br: string; gzip: string }} The variant file suffixes (VARIANT_SUFFIX), from the pool. */
-const suffix = workerData.suffix;
+const suffix = workerData?.suffix;
 
 /** @param {Buffer} bytes */
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
@@ -34,6 +36,27 @@ function write(path, bytes) {
     made.add(dir);
   }
   writeFileSync(full, bytes);
+}
+
+/**
+ * Variants not smaller than the original are dropped: they would only cost bytes.
+ * @param {Buffer} bytes @param {{ brotli: number; gzip: number } | undefined} levels
+ * @returns {{ br?: Buffer | undefined; gzip?: Buffer | undefined }}
+ */
+export function compress(bytes, levels) {
+  if (!levels || bytes.length < 64) return {};
+  const br = brotliCompressSync(bytes, {
+    params: {
+      [constants.BROTLI_PARAM_QUALITY]: levels.brotli,
+      [constants.BROTLI_PARAM_MODE]: constants.BROTLI_MODE_TEXT,
+      [constants.BROTLI_PARAM_SIZE_HINT]: bytes.length,
+      // A window no larger than the file: the default 4 MB window (and its tables) buys nothing on
+      // files of a few KB and costs time to set up for every file.
+      [constants.BROTLI_PARAM_LGWIN]: Math.max(constants.BROTLI_MIN_WINDOW_BITS, Math.min(constants.BROTLI_DEFAULT_WINDOW, Math.ceil(Math.log2(bytes.length + 1)))),
+    },
+  });
+  const gzip = gzipSync(bytes, { level: levels.gzip });
+  return { br: br.length < bytes.length ? br : undefined, gzip: gzip.length < bytes.length ? gzip : undefined };
 }
 
 /** @param {StageRequest} req @returns {StageReply} */
