@@ -6,7 +6,8 @@
 // manifest.json and _headers describe the other files, so they are written after them: a kill before
 // they are complete removes their old copies (the next build then renders everything: only time lost).
 
-import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync, writeSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import type { StagedFile, StageRequest } from "../types.ts";
 import type { ManifestEntry } from "./manifest.ts";
@@ -14,8 +15,8 @@ import type { StagePool } from "./stage-pool.ts";
 
 const JOURNAL = ".journal.json";
 
-/** How much of an extra file is written between two turns of the event loop. */
-const EXTRA_YIELD_BYTES = 4 << 20;
+/** How much of an extra file goes to the thread pool in one write. */
+const EXTRA_BATCH_BYTES = 4 << 20;
 
 interface Journal {
   moves: string[];
@@ -193,11 +194,10 @@ export class Staging {
   }
 
   /**
-   * Makes the staged files dist/. The files are moved in synchronously, and `onFilesInPlace` runs right after them in the same
-   * step (watch mode swaps its server's site there: no request is answered in between). The extras
-   * (manifest.json, _headers) describe the other files, so they come last; they are written in chunks
-   * that let the event loop run, so the new files are served while a large manifest is still being
-   * written. Call `flush` first.
+   * Makes the staged files dist/. The files are moved in synchronously, and `onFilesInPlace` runs right
+   * after them in the same step (watch mode swaps its server's site there: no request is answered in
+   * between). The extras (manifest.json, _headers) describe the other files, so they come last, written
+   * through the thread pool while the new files are already served. Call `flush` first.
    */
   async commit(update: DistUpdate, extras: readonly ExtraFile[], onFilesInPlace?: () => void): Promise<void> {
     if (this.inFlight > 0) throw new Error("commit before flush");
@@ -228,26 +228,31 @@ export class Staging {
     rmSync(this.dir, { recursive: true, force: true });
   }
 
-  /** Writes an extra file into the staging folder under a temporary name, renamed once complete. */
+  /**
+   * Writes an extra file into the staging folder under a temporary name, renamed once complete. The
+   * writes go through the thread pool, a few MB at a time: in watch mode the server answers from the
+   * new files meanwhile, and a 67 MB manifest written synchronously held every request up behind it.
+   */
   private async writeExtra(x: ExtraFile): Promise<void> {
     const file = join(this.dir, x.path);
-    if (typeof x.bytes === "string" || Buffer.isBuffer(x.bytes)) {
-      writeFileSync(`${file}.tmp`, x.bytes);
-    } else {
-      const fd = openSync(`${file}.tmp`, "w");
-      try {
-        let sinceYield = 0;
-        for (const chunk of x.bytes) {
-          sinceYield += writeSync(fd, typeof chunk === "string" ? Buffer.from(chunk) : chunk);
-          // Synchronous writes are the fastest here; a pause every few MB keeps requests answered.
-          if (sinceYield >= EXTRA_YIELD_BYTES) {
-            sinceYield = 0;
-            await new Promise((resolve) => setImmediate(resolve));
-          }
+    const chunks = typeof x.bytes === "string" || Buffer.isBuffer(x.bytes) ? [x.bytes] : x.bytes;
+    const handle = await open(`${file}.tmp`, "w");
+    try {
+      let batch: Buffer[] = [];
+      let batchBytes = 0;
+      for (const chunk of chunks) {
+        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        batch.push(bytes);
+        batchBytes += bytes.length;
+        if (batchBytes >= EXTRA_BATCH_BYTES) {
+          await handle.writev(batch);
+          batch = [];
+          batchBytes = 0;
         }
-      } finally {
-        closeSync(fd);
       }
+      if (batch.length > 0) await handle.writev(batch);
+    } finally {
+      await handle.close();
     }
     renameSync(`${file}.tmp`, file);
   }
