@@ -426,4 +426,37 @@ describe("watch mode writes what a clean build writes", () => {
       await watcher.close();
     }
   });
+
+  test("a rebuild that fails drops what watch mode kept; the next one looks at everything and writes what a clean build writes", async () => {
+    const root = await tmp.make();
+    const seedsDir = join(root, "seeds");
+    const configFile = join(root, "site.config.json");
+    await mkdir(seedsDir, { recursive: true });
+    const name = (i: number) => `${String(i).padStart(3, "0")}_5eedfa11${String(i).padStart(8, "0")}.txt`;
+    const text = (i: number, title: string) => textSeed({ date: `2025-01-${String(i).padStart(2, "0")}`, n: i, title, paragraphs: [`Article ${i}.`] });
+    for (let i = 1; i <= 12; i++) await writeFile(join(seedsDir, name(i)), text(i, `Article ${i}`));
+    await writeFile(configFile, JSON.stringify({ ...JSON.parse(configJson("Failure")), feedSize: 4, pageSize: 3 }));
+    const out = join(root, "dist");
+    const watcher = await startWatcher({ seedsDir, outDir: out, configFile, overrides: {}, onSite: () => {}, log: () => {} });
+    try {
+      // Another writer holds dist/ (its lock names a running process): the rebuilds of this edit fail,
+      // the one its file event starts and one asked for.
+      await mkdir(join(root, ".dist-lock"));
+      await writeFile(join(root, ".dist-lock", "pid"), "1");
+      await writeFile(join(seedsDir, name(2)), text(2, "Edited while dist/ was busy"));
+      await sleep(300);
+      await expect(watcher.rebuild()).rejects.toThrow(/being written by another seedfeed/);
+      await rm(join(root, ".dist-lock"), { recursive: true });
+      await writeFile(join(seedsDir, name(9)), text(9, "Edited after"));
+      await watcher.rebuild();
+      const rss = (await readTree(out)).get("rss.xml")!.toString("utf8");
+      expect(rss).toContain("Edited after");
+      const clean = join(root, "clean");
+      expect((await build({ seedsDir, outDir: clean, config: await loadConfig(configFile, {}) })).written).toBe(true);
+      expect(treeDifferences(await comparable(out), await comparable(clean))).toEqual([]);
+      expect((await readTree(out)).get("archive/1/rss.xml")!.toString("utf8")).toContain("Edited while dist/ was busy");
+    } finally {
+      await watcher.close();
+    }
+  });
 });
