@@ -1,4 +1,5 @@
 import type { ArticleMeta, Diagnostic } from "../types.ts";
+import { lowerBound } from "../sorted.ts";
 
 /** Newest first; ties broken by id so the order is total and the same on every machine. */
 export function newestFirst(a: ArticleMeta, b: ArticleMeta): number {
@@ -6,16 +7,9 @@ export function newestFirst(a: ArticleMeta, b: ArticleMeta): number {
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
-/** Where `a` is, or would go, in a newest-first list: a binary search. */
+/** Where `a` is, or would go, in a newest-first list. */
 export function newestFirstIndex(articles: readonly ArticleMeta[], a: ArticleMeta): number {
-  let lo = 0;
-  let hi = articles.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (newestFirst(articles[mid]!, a) < 0) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return lowerBound(articles, (m) => newestFirst(m, a) < 0);
 }
 
 export function byFileAndLine(a: Diagnostic, b: Diagnostic): number {

@@ -1,6 +1,7 @@
 // dist/manifest.json: the output set without its bytes. The server serves from it; the watcher diffs two of them.
 
 import { readLines } from "../read-lines.ts";
+import { lowerBound } from "../sorted.ts";
 import type { FileKind, Variant } from "../types.ts";
 
 export const MANIFEST_PATH = "manifest.json";
@@ -61,13 +62,7 @@ export class SiteEntries {
   /** Each changed path's new entry, or undefined for a path that is gone. */
   apply(changes: ReadonlyMap<string, ManifestEntry | undefined>): void {
     for (const [path, entry] of changes) {
-      let lo = 0;
-      let hi = this.sorted.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (this.sorted[mid]!.path < path) lo = mid + 1;
-        else hi = mid;
-      }
+      const lo = lowerBound(this.sorted, (e) => e.path < path);
       const found = this.sorted[lo]?.path === path;
       if (entry) {
         this.sorted.splice(lo, found ? 1 : 0, entry);

@@ -7,7 +7,7 @@ import { newestFirstIndex } from "../content/article.ts";
 import type { ArticleMeta, SiteConfig } from "../types.ts";
 import type { PageContext } from "./html.ts";
 import type { Paging } from "./paging.ts";
-import { pageRange } from "./paging.ts";
+import { pageNumbers, pageRange } from "./paging.ts";
 import { ArticlePage, headFiles, mainStream, pageContext, pageFiles, siteFiles, streamPaging, tagMembers, tagSlugsOf, tagStream, type PlannedFile, type Stream, type TagMembers } from "./site.ts";
 import { tagSlug } from "./tags.ts";
 import { articlePath } from "./urls.ts";
@@ -29,8 +29,7 @@ interface StreamPlan {
 
 function planStream(stream: Stream, ctx: PageContext): StreamPlan {
   const paging = streamPaging(stream, ctx.config);
-  const pages: PlannedFile[][] = [];
-  if (!paging.complete) for (let k = 1; k <= paging.full + 1; k++) pages.push(pageFiles(stream, paging, k, ctx));
+  const pages = pageNumbers(paging).map((k) => pageFiles(stream, paging, k, ctx));
   return { stream, paging, head: headFiles(stream, paging, ctx), pages };
 }
 
@@ -164,23 +163,17 @@ export class SitePlanner {
     const sameShape = old.complete === p.complete && old.full === p.full;
     const head = sameShape && showsRange(before.head[0]!.bodies, stream.articles, 0, p.headSize) ? before.head : headFiles(stream, p, this.ctx);
     if (head !== before.head) change.fresh.push(...head);
-    const pages: PlannedFile[][] = [];
-    if (!p.complete) {
-      for (let k = 1; k <= p.full + 1; k++) {
-        const kept = before.pages[k - 1];
-        const { start, end } = pageRange(p, k);
-        // A page's links depend on whether it is full and whether it is the newest full page.
-        const sameLinks = kept !== undefined && !old.complete && (k <= old.full) === (k <= p.full) && (k < old.full) === (k < p.full);
-        if (sameLinks && showsRange(kept[0]!.bodies, stream.articles, start, end)) {
-          pages.push(kept);
-          continue;
-        }
-        const files = pageFiles(stream, p, k, this.ctx);
-        pages.push(files);
-        change.fresh.push(...files);
-        if (kept) change.gone.push(...lostPaths(kept, files));
-      }
-    }
+    const pages = pageNumbers(p).map((k) => {
+      const kept = before.pages[k - 1];
+      const { start, end } = pageRange(p, k);
+      // A page's links depend on whether it is full and whether it is the newest full page.
+      const sameLinks = kept !== undefined && !old.complete && (k <= old.full) === (k <= p.full) && (k < old.full) === (k < p.full);
+      if (sameLinks && showsRange(kept[0]!.bodies, stream.articles, start, end)) return kept;
+      const files = pageFiles(stream, p, k, this.ctx);
+      change.fresh.push(...files);
+      if (kept) change.gone.push(...lostPaths(kept, files));
+      return files;
+    });
     for (let k = pages.length + 1; k <= before.pages.length; k++) change.gone.push(...before.pages[k - 1]!.map((f) => f.path));
     return { stream, paging: p, head, pages };
   }
