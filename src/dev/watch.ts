@@ -179,13 +179,10 @@ export async function startWatcher(options: WatchOptions): Promise<Watcher> {
         await staging.flush();
         // The entries are updated in place, so manifest.json is written from them, and only now: the
         // server reads this same map until the commit below swaps its site, in the same synchronous step.
-        // What they held for the changed paths is what the commit needs.
-        const before = new Map<string, ManifestEntry>();
-        for (const path of produced.changes.keys()) if (previous.has(path)) before.set(path, previous.get(path)!);
         next = kept.dist;
-        next.apply(produced.changes);
-        update = { changes: produced.changes, previous: before, files: next.sorted.length };
-        changed = [...produced.changed, ...[...produced.changes].filter(([, e]) => !e).map(([p]) => p)];
+        const replaced = next.apply(produced.changes);
+        update = { changes: produced.changes, previous: replaced, files: next.sorted.length };
+        changed = [...produced.changed, ...produced.gone];
       } else {
         const produced = await produceOutputs(plan!, produceOptions);
         await staging.flush();

@@ -1,4 +1,5 @@
-// dist/manifest.json: the output set without its bytes. The server serves from it; the watcher diffs two of them.
+// dist/manifest.json: the output set without its bytes. The server serves from it; the next build keeps
+// every file whose key is unchanged.
 
 import { readLines } from "../read-lines.ts";
 import { lowerBound } from "../sorted.ts";
@@ -59,11 +60,16 @@ export class SiteEntries {
     this.byPath = new Map(sorted.map((e) => [e.path, e]));
   }
 
-  /** Each changed path's new entry, or undefined for a path that is gone. */
-  apply(changes: ReadonlyMap<string, ManifestEntry | undefined>): void {
+  /**
+   * Each changed path's new entry, or undefined for a path that is gone. Returns what the changed paths
+   * held before (the commit deletes the variants a file no longer has).
+   */
+  apply(changes: ReadonlyMap<string, ManifestEntry | undefined>): Map<string, ManifestEntry> {
+    const replaced = new Map<string, ManifestEntry>();
     for (const [path, entry] of changes) {
       const lo = lowerBound(this.sorted, (e) => e.path < path);
       const found = this.sorted[lo]?.path === path;
+      if (found) replaced.set(path, this.sorted[lo]!);
       if (entry) {
         this.sorted.splice(lo, found ? 1 : 0, entry);
         this.byPath.set(path, entry);
@@ -72,6 +78,7 @@ export class SiteEntries {
         this.byPath.delete(path);
       }
     }
+    return replaced;
   }
 }
 

@@ -134,6 +134,8 @@ export interface ProducedChange {
   changes: Map<string, ManifestEntry | undefined>;
   /** Paths whose bytes changed (or appeared). */
   changed: string[];
+  /** Paths dist/ has and the site no longer does. */
+  gone: string[];
 }
 
 /** Watch mode: produces only a plan change's files, against `previous` (the entries of dist/ now). */
@@ -150,6 +152,7 @@ export async function produceChange(change: PlanChange, options: ProduceOptions)
     changes.set(p.path, made.entry);
     if (made.written) changed.push(p.path);
   });
-  for (const path of change.gone) if (options.previous.has(path)) changes.set(path, undefined);
-  return { changes, changed: changed.sort() };
+  const gone = change.gone.filter((path) => options.previous.has(path));
+  for (const path of gone) changes.set(path, undefined);
+  return { changes, changed: changed.sort(), gone };
 }

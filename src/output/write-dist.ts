@@ -28,7 +28,7 @@ interface Journal {
 /** A build's changes to dist/: by path, each changed file's new entry (undefined: gone). */
 export interface DistUpdate {
   changes: ReadonlyMap<string, ManifestEntry | undefined>;
-  /** The entries of dist/ now. */
+  /** The entries of dist/ now (at least those of the changed paths). */
   previous: ReadonlyMap<string, ManifestEntry>;
   /** How many files the new build has: when every one was staged, the whole folder is swapped in. */
   files: number;

@@ -66,7 +66,9 @@ describe("SiteEntries", () => {
       ["z.html", entry("z.html")], // after the last
       ["x.html", undefined], // gone, but never there
     ]);
-    entries.apply(changes);
+    const replaced = entries.apply(changes);
+    // What the changed paths held before: the commit deletes the variants they no longer have.
+    expect([...replaced].map(([p, e]) => [p, e.sha256]).sort()).toEqual([["d.html", "0"], ["h.html", "0"]]);
     const expected = ["a.html", "b.html", "d.html", "e.html", "f.html", "z.html"];
     expect(entries.sorted.map((e) => e.path)).toEqual(expected);
     expect([...entries.byPath.keys()].sort()).toEqual(expected);
