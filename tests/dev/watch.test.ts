@@ -390,17 +390,33 @@ describe("watch mode writes what a clean build writes", () => {
     return tree;
   }
 
-  test("after edits, additions, removals and a rename, with archive pages: every file as a clean build makes it", async () => {
+  /**
+   * `count` text seeds with archive pages (feedSize 5, pageSize 3), watched from the start, and a check
+   * that dist/ is what a clean build of the seeds as they are now writes.
+   */
+  async function watchedSite(count: number) {
     const root = await tmp.make();
     const seedsDir = join(root, "seeds");
     const configFile = join(root, "site.config.json");
     await mkdir(seedsDir, { recursive: true });
     const name = (i: number) => `${String(i).padStart(3, "0")}_5eedc1ea${String(i).padStart(8, "0")}.txt`;
     const text = (i: number, title: string) => textSeed({ date: `2025-${String((i % 12) + 1).padStart(2, "0")}-${String((i % 27) + 1).padStart(2, "0")}`, n: i, title, paragraphs: [`Paragraph of article ${i}.`] });
-    for (let i = 1; i <= 30; i++) await writeFile(join(seedsDir, name(i)), text(i, `Article ${i}`));
+    for (let i = 1; i <= count; i++) await writeFile(join(seedsDir, name(i)), text(i, `Article ${i}`));
     await writeFile(configFile, JSON.stringify({ ...JSON.parse(configJson("Equivalence")), feedSize: 5, pageSize: 3 }));
     const out = join(root, "dist");
     const watcher = await startWatcher({ seedsDir, outDir: out, configFile, overrides: {}, onSite: () => {}, log: () => {} });
+    let k = 0;
+    const expectAsClean = async (what: string) => {
+      const clean = join(root, `clean-${k++}`);
+      const r = await build({ seedsDir, outDir: clean, config: await loadConfig(configFile, {}) });
+      expect(r.written, what).toBe(true);
+      expect(treeDifferences(await comparable(out), await comparable(clean)), what).toEqual([]);
+    };
+    return { root, seedsDir, out, name, text, watcher, expectAsClean };
+  }
+
+  test("after edits, additions, removals and a rename, with archive pages: every file as a clean build makes it", async () => {
+    const { seedsDir, name, text, watcher, expectAsClean } = await watchedSite(30);
     try {
       const steps: [string, () => Promise<unknown>][] = [
         ["an old article's title", () => writeFile(join(seedsDir, name(2)), text(2, "Article 2, retitled"))],
@@ -413,14 +429,10 @@ describe("watch mode writes what a clean build writes", () => {
         ["a retag and a new date", () => writeFile(join(seedsDir, "tagged.md"), markdownSeed(["title: Tagged", "date: 2024-01-09", "tags: [news, rust]"], "Tagged.\n"))],
         ["an old article moved to the newest", () => writeFile(join(seedsDir, name(3)), textSeed({ date: "2026-02-01", n: 3, title: "Article 3", paragraphs: ["Moved."] }))],
       ];
-      let k = 0;
       for (const [what, step] of steps) {
         await step();
         await watcher.rebuild();
-        const clean = join(root, `clean-${k++}`);
-        const r = await build({ seedsDir, outDir: clean, config: await loadConfig(configFile, {}) });
-        expect(r.written, what).toBe(true);
-        expect(treeDifferences(await comparable(out), await comparable(clean)), what).toEqual([]);
+        await expectAsClean(what);
       }
     } finally {
       await watcher.close();
@@ -428,16 +440,7 @@ describe("watch mode writes what a clean build writes", () => {
   });
 
   test("a rebuild that fails drops what watch mode kept; the next one looks at everything and writes what a clean build writes", async () => {
-    const root = await tmp.make();
-    const seedsDir = join(root, "seeds");
-    const configFile = join(root, "site.config.json");
-    await mkdir(seedsDir, { recursive: true });
-    const name = (i: number) => `${String(i).padStart(3, "0")}_5eedfa11${String(i).padStart(8, "0")}.txt`;
-    const text = (i: number, title: string) => textSeed({ date: `2025-01-${String(i).padStart(2, "0")}`, n: i, title, paragraphs: [`Article ${i}.`] });
-    for (let i = 1; i <= 12; i++) await writeFile(join(seedsDir, name(i)), text(i, `Article ${i}`));
-    await writeFile(configFile, JSON.stringify({ ...JSON.parse(configJson("Failure")), feedSize: 4, pageSize: 3 }));
-    const out = join(root, "dist");
-    const watcher = await startWatcher({ seedsDir, outDir: out, configFile, overrides: {}, onSite: () => {}, log: () => {} });
+    const { root, seedsDir, out, name, text, watcher, expectAsClean } = await watchedSite(12);
     try {
       // Another writer holds dist/ (its lock names a running process): the rebuilds of this edit fail,
       // the one its file event starts and one asked for.
@@ -451,9 +454,7 @@ describe("watch mode writes what a clean build writes", () => {
       await watcher.rebuild();
       const rss = (await readTree(out)).get("rss.xml")!.toString("utf8");
       expect(rss).toContain("Edited after");
-      const clean = join(root, "clean");
-      expect((await build({ seedsDir, outDir: clean, config: await loadConfig(configFile, {}) })).written).toBe(true);
-      expect(treeDifferences(await comparable(out), await comparable(clean))).toEqual([]);
+      await expectAsClean("after the failed rebuilds");
       expect((await readTree(out)).get("archive/1/rss.xml")!.toString("utf8")).toContain("Edited while dist/ was busy");
     } finally {
       await watcher.close();
