@@ -1,16 +1,16 @@
 // The build pipeline: seeds → article metadata → site plan → output files → dist/.
 
 import { existsSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { codeVersion } from "./code-version.ts";
-import { readArticle, scanSeeds, seedVersion, type SeedIndex, type SeedRecord } from "./content/load.ts";
+import { readArticle, scanSeeds, seedVersion } from "./content/load.ts";
+import { readSeedIndex, seedIndexFile, writeSeedIndex } from "./content/seed-index.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
 import { MANIFEST_PATH, readManifestEntries, serializeManifest, type ManifestEntry } from "./output/manifest.ts";
-import { BodyCache, changesFrom, produceOutputs, sha256 } from "./output/output-set.ts";
+import { BodyCache, changesFrom, produceOutputs } from "./output/output-set.ts";
+import { sha256 } from "./hash.ts";
 import { StagePool } from "./output/stage-pool.ts";
 import { lockDist, recoverInterruptedSwap, Staging } from "./output/write-dist.ts";
-import { readLines } from "./read-lines.ts";
 import { planSite } from "./render/plan.ts";
 import type { Diagnostic, ProgressReport, SiteConfig } from "./types.ts";
 
@@ -40,64 +40,6 @@ export function siteKeyOf(config: SiteConfig): string {
   return sha256(`${codeVersion()}\n${JSON.stringify(config)}`).slice(0, 32);
 }
 
-/**
- * The seed index of the last build lives beside dist/ (not in it: dist/ is published). Losing it only
- * costs time: every seed is read again.
- */
-export function seedIndexFile(outDir: string): string {
-  const out = resolve(outDir);
-  return join(dirname(out), `.${basename(out)}-cache`, "seeds.json");
-}
-
-interface SeedIndexFile {
-  version: string;
-  seedsDir: string;
-  records: [string, SeedRecord][];
-}
-
-/** Read a record a line (seedIndexChunks' layout), so the index of a large site is never one string. */
-function readSeedIndex(file: string, seedsDir: string): SeedIndex {
-  const index: SeedIndex = new Map();
-  try {
-    let header = true;
-    for (const raw of readLines(file)) {
-      if (header) {
-        const data = JSON.parse(`${raw}]}`) as SeedIndexFile;
-        if (data.version !== codeVersion() || data.seedsDir !== resolve(seedsDir)) return new Map();
-        header = false;
-      } else if (raw.startsWith("[")) {
-        const [source, record] = JSON.parse(raw.endsWith(",") ? raw.slice(0, -1) : raw) as [string, SeedRecord];
-        index.set(source, record);
-      }
-    }
-    return index;
-  } catch {
-    return new Map();
-  }
-}
-
-/** The same JSON as one JSON.stringify of a SeedIndexFile, written a record a line: never one 70 MB string. */
-function* seedIndexChunks(seedsDir: string, index: SeedIndex): Generator<string> {
-  yield `{"version":${JSON.stringify(codeVersion())},"seedsDir":${JSON.stringify(resolve(seedsDir))},"records":[`;
-  let first = true;
-  let chunk = "";
-  for (const record of index) {
-    chunk += `${first ? "\n" : ",\n"}${JSON.stringify(record)}`;
-    first = false;
-    if (chunk.length >= 1 << 20) {
-      yield chunk;
-      chunk = "";
-    }
-  }
-  yield `${chunk}\n]}\n`;
-}
-
-async function writeSeedIndex(file: string, seedsDir: string, index: SeedIndex): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, seedIndexChunks(seedsDir, index));
-  await rename(`${file}.tmp`, file);
-}
-
 export async function build(options: BuildOptions): Promise<BuildResult> {
   const lock = lockDist(options.outDir);
   // Started first: the workers start up while the seeds are scanned.
@@ -115,11 +57,10 @@ async function buildLocked(options: BuildOptions, pool: StagePool): Promise<Buil
   // First, before dist/ is read as the previous build (or left alone by a failing one): a build that
   // was killed mid-swap left the last good dist/ beside it; put it back.
   recoverInterruptedSwap(outDir);
-  const indexFile = seedIndexFile(outDir);
-  const index = readSeedIndex(indexFile, seedsDir);
+  const index = readSeedIndex(outDir, seedsDir);
   const scan = await scanSeeds(seedsDir, index, { progress: options.progress });
   // Rewritten only when it changed: at 100,000 articles it is about 70 MB.
-  if (scan.indexChanged || !existsSync(indexFile)) await writeSeedIndex(indexFile, seedsDir, index);
+  if (scan.indexChanged || !existsSync(seedIndexFile(outDir))) await writeSeedIndex(outDir, seedsDir, index);
   const hasErrors = scan.diagnostics.some((d) => d.severity === "error");
   const result = { articles: scan.metas.length, diagnostics: scan.diagnostics };
   if (hasErrors && !options.keepGoing) return { ...result, files: [], written: false, changed: [] };

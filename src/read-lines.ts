@@ -1,4 +1,4 @@
-// Large line-per-record files (manifest.json, the seed index) read a chunk at a time.
+// Large line-per-record files (manifest.json, the seed index) read a chunk at a time, never as one string.
 
 import { closeSync, openSync, readSync } from "node:fs";
 import { StringDecoder } from "node:string_decoder";
@@ -24,5 +24,23 @@ export function* readLines(file: string): Generator<string> {
     if (carry !== "") yield carry;
   } finally {
     closeSync(fd);
+  }
+}
+
+/**
+ * The records of a file laid out as one JSON document, one record a line: a header line that opens the
+ * document and its list (`{"version":2,"files":[`), then each record (ending in "," but the last), then
+ * the closing line. Nothing when the file is empty or `acceptHeader` refuses its first line.
+ * Throws if the file cannot be read or a record is not JSON.
+ */
+export function* readRecords<R>(file: string, acceptHeader: (line: string) => boolean): Generator<R> {
+  let first = true;
+  for (const raw of readLines(file)) {
+    if (first) {
+      if (!acceptHeader(raw)) return;
+      first = false;
+    } else if (raw !== "" && !raw.startsWith("]")) {
+      yield JSON.parse(raw.endsWith(",") ? raw.slice(0, -1) : raw) as R;
+    }
   }
 }

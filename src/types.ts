@@ -86,7 +86,7 @@ export interface Levels {
   gzip: number;
 }
 
-/** One rendered file, sent to a stage worker (src/output/stage-worker.ts) to be hashed, compressed and written. */
+/** One rendered file, sent to a stage worker (src/output/stage-worker.mjs) to be hashed, compressed and written. */
 export interface StageRequest {
   id: number;
   /** The staging folder. */

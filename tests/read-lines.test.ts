@@ -3,7 +3,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { readLines } from "../src/read-lines.ts";
+import { readLines, readRecords } from "../src/read-lines.ts";
 import { useTempDirs } from "./helpers/tmp.ts";
 
 const tmp = useTempDirs();
@@ -28,5 +28,27 @@ describe("readLines", () => {
 
   it("throws for a file that cannot be read", () => {
     expect(() => [...readLines("/nonexistent/seedfeed/file")]).toThrow(/ENOENT/);
+  });
+});
+
+describe("readRecords", () => {
+  it("reads back what JSON.stringify of a header object and one list wrote a record a line", async () => {
+    const dir = await tmp.make();
+    const records = [{ path: "a" }, { path: "b,]" }, { path: "c" }];
+    const text = `{"version":1,"files":[\n${records.map((r) => JSON.stringify(r)).join(",\n")}\n]}\n`;
+    expect(JSON.parse(text).files).toEqual(records); // the layout is one JSON document
+    await writeFile(join(dir, "m.json"), text);
+    expect([...readRecords(join(dir, "m.json"), (h) => h === '{"version":1,"files":[')]).toEqual(records);
+  });
+
+  it("yields nothing when the header is refused or the file is empty, and throws for a broken record", async () => {
+    const dir = await tmp.make();
+    await writeFile(join(dir, "old.json"), '{"version":0,"files":[\n{"path":"a"}\n]}\n');
+    await writeFile(join(dir, "empty.json"), "");
+    await writeFile(join(dir, "broken.json"), '{"version":1,"files":[\n{"path":\n]}\n');
+    const accept = (h: string) => h === '{"version":1,"files":[';
+    expect([...readRecords(join(dir, "old.json"), accept)]).toEqual([]);
+    expect([...readRecords(join(dir, "empty.json"), accept)]).toEqual([]);
+    expect(() => [...readRecords(join(dir, "broken.json"), accept)]).toThrow(SyntaxError);
   });
 });

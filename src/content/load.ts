@@ -1,10 +1,11 @@
 // seeds/ → Article[] + Diagnostic[]. Reads files; never throws for bad input.
 
-import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { sha256 } from "../hash.ts";
 import type { Article, ArticleMeta, Diagnostic, ProgressReport } from "../types.ts";
 import { byFileAndLine, newestFirst, newestFirstIndex } from "./article.ts";
+import type { SeedIndex, SeedRecord } from "./seed-index.ts";
 import { parseSeedMarkdown } from "./seed-markdown.ts";
 import { parseSeedText, type ParseResult } from "./seed-text.ts";
 import { decodeUtf8, hasXmlInvalidChars, removeXmlInvalidChars, splitLines } from "./text.ts";
@@ -18,26 +19,6 @@ export interface LoadResult {
   diagnostics: Diagnostic[];
 }
 
-/**
- * What the build remembers of one seed between builds (in memory in watch mode, in a cache file for
- * `build`). The stat stamp is only a hint that lets an untouched file skip its read; the sha-256 of
- * its bytes is what decides. A seed is data: nothing here is ever executed.
- */
-export interface SeedRecord {
-  stamp: string;
-  sha256: string;
-  /** The article without its body, when the seed parsed. */
-  meta?: ArticleMeta;
-  diagnostics: Diagnostic[];
-  /**
-   * Watch mode: the last version that parsed, served while the seed is invalid. Its body is not kept
-   * here (that would hold every seed in memory): the files that show it keep their bytes, and one that
-   * must be rendered again finds the body in the watcher's BodyCache (keyed by this same metadata
-   * object) or waits until the seed is fixed.
-   */
-  lastGood?: { meta: ArticleMeta; sha256: string };
-}
-export type SeedIndex = Map<string, SeedRecord>;
 
 export interface ScanResult {
   /** Newest first, duplicates removed. Bodies are read again, one page at a time, by `readArticle`. */
@@ -118,10 +99,6 @@ function isSeedCandidate(rel: string): boolean {
   return !rel.split("/").some((part) => part.startsWith(".")) && !rel.endsWith("~");
 }
 
-function sha256Hex(bytes: Uint8Array): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
-
 /**
  * A copy of `s` that does not share memory with the text it was cut from. V8 keeps a substring as a
  * view of its parent string: titles (and then summaries) kept for 100,000 articles kept every seed's
@@ -164,7 +141,7 @@ function refreshRecord(dir: string, source: string, index: SeedIndex, keep?: (a:
       result = tooLarge(source, st.size); // without reading it
     } else {
       const bytes = readFileSync(path);
-      sha = sha256Hex(bytes);
+      sha = sha256(bytes);
       if (cached && cached.sha256 === sha && !keep) {
         cached.stamp = stamp;
         return "restamped";
@@ -348,7 +325,7 @@ export function readArticle(dir: string, index: SeedIndex, meta: ArticleMeta): A
   } catch (e) {
     throw new SeedChangedError(`${meta.source} vanished during the build (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); build again`);
   }
-  if (!record || sha256Hex(bytes) !== record.sha256) throw new SeedChangedError(`${meta.source} changed during the build; build again`);
+  if (!record || sha256(bytes) !== record.sha256) throw new SeedChangedError(`${meta.source} changed during the build; build again`);
   const article = parseSeedBytes(meta.source, bytes).article;
   if (!article) throw new SeedChangedError(`${meta.source} no longer parses; build again`);
   return article;

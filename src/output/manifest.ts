@@ -1,7 +1,7 @@
 // dist/manifest.json: the output set without its bytes. The server serves from it; the next build keeps
 // every file whose key is unchanged.
 
-import { readLines } from "../read-lines.ts";
+import { readRecords } from "../read-lines.ts";
 import { lowerBound } from "../sorted.ts";
 import type { FileKind, Variant } from "../types.ts";
 
@@ -127,12 +127,6 @@ export function parseManifest(text: string): Manifest {
   return m;
 }
 
-/** One entry line of serializeManifest's layout, or undefined for the header and the closing line. */
-function entryOfLine(raw: string): ManifestEntry | undefined {
-  if (!raw.startsWith('{"path"')) return undefined;
-  return JSON.parse(raw.endsWith(",") ? raw.slice(0, -1) : raw) as ManifestEntry;
-}
-
 /**
  * The entries of a manifest file by path, read a line at a time (serializeManifest's layout); empty when
  * there is none or it cannot be read or parsed: for a build, no previous build.
@@ -140,13 +134,7 @@ function entryOfLine(raw: string): ManifestEntry | undefined {
 export function readManifestEntries(file: string): Map<string, ManifestEntry> {
   const byPath = new Map<string, ManifestEntry>();
   try {
-    let first = true;
-    for (const raw of readLines(file)) {
-      if (first && raw !== HEADER_LINE) return new Map();
-      first = false;
-      const e = entryOfLine(raw);
-      if (e) byPath.set(e.path, e);
-    }
+    for (const e of readRecords<ManifestEntry>(file, (line) => line === HEADER_LINE)) byPath.set(e.path, e);
     return byPath;
   } catch {
     return new Map();

@@ -2,18 +2,14 @@
 // concurrency, so no step holds the whole site. A file whose inputs did not change since the previous
 // build is neither rendered nor written: its manifest entry is carried over.
 
-import { createHash } from "node:crypto";
 import { mapLimit } from "../concurrency.ts";
+import { sha256 } from "../hash.ts";
 import type { PlanChange } from "../render/plan.ts";
 import type { PlannedFile } from "../render/site.ts";
 import type { Article, ArticleMeta, ProgressReport, SiteConfig, StagedFile, StageRequest } from "../types.ts";
 import { cachePolicyFor } from "./cache-policy.ts";
 import { COMPRESSION_LEVELS, type CompressionLevels } from "./compress.ts";
 import { manifestEntryOf, type ManifestEntry } from "./manifest.ts";
-
-export function sha256(bytes: Buffer | string): string {
-  return createHash("sha256").update(bytes).digest("hex");
-}
 
 function byPath(a: { path: string }, b: { path: string }): number {
   return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;

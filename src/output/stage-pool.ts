@@ -8,9 +8,9 @@ import type { StageReply, StageRequest, StagedFile } from "../types.ts";
 import { VARIANT_SUFFIX } from "./manifest.ts";
 
 /**
- * One per core, beside the main thread: a worker spends much of its time waiting in the kernel for
- * files to be created, so one per core keeps the cores busy (2 workers: 7.9 s for 10,000 articles,
- * 1 worker: 11.2 s; BENCHMARKS.md).
+ * One per core, at most four, beside the main thread: a worker spends much of its time waiting in the
+ * kernel for files to be created, so one per core keeps the cores busy (2 workers: 7.9 s for 10,000
+ * articles, 1 worker: 11.2 s; BENCHMARKS.md). More than four was never measured to help.
  */
 const DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
 

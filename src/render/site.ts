@@ -3,7 +3,7 @@
 // a rebuild can tell an unchanged file from its plan alone and never render it, and bodies are read only
 // for the files that are rendered.
 
-import { createHash } from "node:crypto";
+import { sha256 } from "../hash.ts";
 import type { Article, ArticleMeta, FeedDocument, FeedFormat, FeedHistory, FeedUrls, FileKind, SiteConfig } from "../types.ts";
 import { renderAtom } from "./atom.ts";
 import { STYLESHEET, renderArticlePage, renderListPage, renderNotFoundPage, sitePath, type ListPage, type PageContext } from "./html.ts";
@@ -229,7 +229,7 @@ export class ArticlePage implements PlannedFile {
   }
 }
 
-const STYLESHEET_PATH = `assets/style.${createHash("sha256").update(STYLESHEET).digest("hex").slice(0, 12)}.css`;
+const STYLESHEET_PATH = `assets/style.${sha256(STYLESHEET).slice(0, 12)}.css`;
 
 export function pageContext(config: SiteConfig): PageContext {
   return { config, stylesheet: sitePath(config, STYLESHEET_PATH) };

@@ -1,6 +1,6 @@
 // Tags → URL slugs. Tags are free text from front matter; a slug must be a safe, stable path segment.
 
-import { createHash } from "node:crypto";
+import { sha256 } from "../hash.ts";
 
 /**
  * "Politics" → "politics"; a tag that loses characters on the way ("C++", "Café") gets a short hash of
@@ -11,6 +11,6 @@ export function tagSlug(tag: string): string {
   const folded = tag.normalize("NFC").toLowerCase();
   const plain = folded.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
   if (plain === folded) return plain;
-  const hash = createHash("sha256").update(folded).digest("hex").slice(0, 8);
+  const hash = sha256(folded).slice(0, 8);
   return plain === "" ? `t-${hash}` : `${plain}-${hash}`;
 }

@@ -7,7 +7,7 @@ import { accessSync, constants, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileHeaders } from "../output/http-headers.ts";
 import { MANIFEST_PATH, readManifestEntries, type ManifestEntry } from "../output/manifest.ts";
-import { sha256 } from "../output/output-set.ts";
+import { sha256 } from "../hash.ts";
 import type { Coding } from "./negotiate.ts";
 
 export interface Representation {

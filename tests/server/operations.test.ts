@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MANIFEST_PATH, serializeManifest } from "../../src/output/manifest.ts";
-import { sha256 } from "../../src/output/output-set.ts";
+import { sha256 } from "../../src/hash.ts";
 import { PortInUseError } from "../../src/server/serve.ts";
 import { ROOT, get, makeTempDir, portOf, removeDir, serve, startFixture, type Fixture } from "./helpers.ts";
 

@@ -4,7 +4,7 @@
 import { readFile, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { sha256 } from "../../src/output/output-set.ts";
+import { sha256 } from "../../src/hash.ts";
 import { etagOf } from "../../src/server/from-manifest.ts";
 import {
   CODINGS, SEEDS, buildInto, copySeeds, entry, get, makeTempDir, portOf, readManifest, removeDir, serve,
