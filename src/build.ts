@@ -3,7 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { codeVersion } from "./code-version.ts";
-import { readArticle, scanSeeds, seedVersion } from "./content/load.ts";
+import { readArticle, seedVersion } from "./content/read-article.ts";
+import { scanSeeds } from "./content/scan.ts";
 import { readSeedIndex, seedIndexFile, writeSeedIndex } from "./content/seed-index.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile } from "./output/headers-file.ts";
 import { MANIFEST_PATH, readManifestEntries, serializeManifest, type ManifestEntry } from "./output/manifest.ts";

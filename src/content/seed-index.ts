@@ -18,9 +18,8 @@ export interface SeedRecord {
   meta?: ArticleMeta;
   diagnostics: Diagnostic[];
   /**
-   * Watch mode: the last version that parsed, served while the seed is invalid. Its body is not kept
-   * here (that would hold every seed in memory): files that show it keep their bytes, and one that must
-   * be rendered again is rendered only from a body read earlier, or once the seed is fixed.
+   * With `keepLastGood` (watch mode): the last version that parsed, kept while the seed is invalid. Its
+   * body is not kept (that would hold every seed in memory): `readArticle` refuses it until the seed is fixed.
    */
   lastGood?: { meta: ArticleMeta; sha256: string };
 }
@@ -79,4 +78,15 @@ export async function writeSeedIndex(outDir: string, seedsDir: string, index: Se
   await mkdir(dirname(file), { recursive: true });
   await writeFile(`${file}.tmp`, seedIndexChunks(seedsDir, index));
   await rename(`${file}.tmp`, file);
+}
+
+/** What a record puts into the site: its article, or with `keepLastGood` the last version that parsed. */
+export function effectiveMeta(record: SeedRecord | undefined, keepLastGood: boolean | undefined): ArticleMeta | undefined {
+  return record?.meta ?? (keepLastGood ? record?.lastGood?.meta : undefined);
+}
+
+/** The diagnostics a record adds to a scan (its own, and the note that its last good version stays). */
+export function recordDiagnostics(record: SeedRecord, keepLastGood: boolean | undefined): Diagnostic[] {
+  if (record.meta || !record.lastGood || !keepLastGood) return record.diagnostics;
+  return [...record.diagnostics, { severity: "warning", file: record.lastGood.meta.source, message: "the last good version stays in the feeds until this seed is fixed" }];
 }

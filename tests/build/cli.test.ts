@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import { parseJsonFeed } from "feedsmith";
 import { describe, it } from "vitest";
-import { loadSeeds } from "../../src/content/load.ts";
+import { loadSeeds } from "../../src/content/scan.ts";
 import { parseManifest } from "../../src/output/manifest.ts";
 import { CLI, runCli } from "../helpers/cli.ts";
 import { REPO_ROOT, copyRepoSeeds } from "../helpers/files.ts";

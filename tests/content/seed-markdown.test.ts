@@ -3,7 +3,8 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { loadSeeds, parseSeedBytes } from "../../src/content/load.ts";
+import { parseSeedBytes } from "../../src/content/parse.ts";
+import { loadSeeds } from "../../src/content/scan.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 import { writeSeeds } from "../helpers/files.ts";
 

@@ -1,7 +1,8 @@
 // The seed text format: " date YYYY-MM-DD N", a title line, then paragraphs. Every error names file and line.
 
 import { describe, expect, it } from "vitest";
-import { loadSeeds, parseSeedBytes } from "../../src/content/load.ts";
+import { parseSeedBytes } from "../../src/content/parse.ts";
+import { loadSeeds } from "../../src/content/scan.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 import { writeSeeds } from "../helpers/files.ts";
 

@@ -4,7 +4,7 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { build, type BuildResult } from "../../src/build.ts";
 import { validateConfig } from "../../src/config.ts";
-import { loadSeeds } from "../../src/content/load.ts";
+import { loadSeeds } from "../../src/content/scan.ts";
 import { entryId } from "../../src/render/urls.ts";
 import type { Article, SiteConfig } from "../../src/types.ts";
 import { copyRepoSeeds, readTree } from "./files.ts";

@@ -3,7 +3,8 @@
 import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MAX_SEED_BYTES, loadSeeds, parseSeedBytes, scanSeeds, type ScanResult } from "../../src/content/load.ts";
+import { MAX_SEED_BYTES, parseSeedBytes } from "../../src/content/parse.ts";
+import { loadSeeds, scanSeeds, type ScanResult } from "../../src/content/scan.ts";
 import type { SeedIndex } from "../../src/content/seed-index.ts";
 import { markdownSeed, textSeed, writeSeeds } from "../helpers/files.ts";
 import type { Diagnostic } from "../../src/types.ts";
