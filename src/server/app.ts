@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { evaluateConditions } from "./conditional.ts";
 import { StaleBodyError, type ServedFile, type ServedSite } from "./from-manifest.ts";
 import { chooseEncoding } from "./negotiate.ts";
+import { ALLOWED_METHODS, hasBadHost } from "./protocol.ts";
 
 /** Longer than any URL we write; longer ones are refused before any work. */
 export const MAX_URL_LENGTH = 2048;
@@ -109,7 +110,7 @@ function sendFile(source: SiteSource, req: IncomingMessage, res: ServerResponse,
  * through the Express app. Returns false when the request is not such a hit.
  */
 export function answerFileHit(source: SiteSource, req: IncomingMessage, res: ServerResponse): boolean {
-  if (req.method !== "GET" && req.method !== "HEAD") return false;
+  if ((req.method !== "GET" && req.method !== "HEAD") || hasBadHost(req)) return false;
   const resolved = resolveUrl(req.url ?? "", source.current());
   if (resolved.kind !== "file") return false;
   sendFile(source, req, res, resolved.file, 200);
@@ -118,8 +119,11 @@ export function answerFileHit(source: SiteSource, req: IncomingMessage, res: Ser
 
 export function handleRequest(source: SiteSource, req: IncomingMessage, res: ServerResponse): void {
   const site = source.current();
-  if (req.method !== "GET" && req.method !== "HEAD") return plain(res, 405, "Method Not Allowed", ["Allow", "GET, HEAD"]);
   const head = req.method === "HEAD";
+  if (hasBadHost(req)) return plain(res, 400, "Bad Request", [], head);
+  // Node's parser hands over only the methods it knows (http.METHODS): those a file does not allow are 405;
+  // any other method is refused by the parser and answered 501 (protocol.ts).
+  if (req.method !== "GET" && !head) return plain(res, 405, "Method Not Allowed", ["Allow", ALLOWED_METHODS]);
   const resolved = resolveUrl(req.url ?? "", site);
   switch (resolved.kind) {
     case "file":

@@ -7,6 +7,7 @@ import { MANIFEST_PATH } from "../output/manifest.ts";
 import type { AddressInfo, Socket } from "node:net";
 import { answerFileHit, createApp, type AppOptions } from "./app.ts";
 import { loadServedSite, type ServedSite } from "./from-manifest.ts";
+import { answerClientError, answerConnect } from "./protocol.ts";
 
 export interface ServeOptions extends AppOptions {
   dir: string;
@@ -60,7 +61,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   // By path, polled: a clean build swaps the whole folder, which a watch on the old folder would miss.
   if (reload) watchFile(manifestFile, { interval: 500, persistent: false }, reload);
   const app = createApp(source, options);
-  const server = createServer();
+  // Host rules are checked by the handler (protocol.ts), so every 400 for Host is ours and is logged.
+  const server = createServer({ requireHostHeader: false });
   // Node's own idle sweep (server.close(), closeIdleConnections()) destroys a connection as soon as its
   // response is end()ed, even while the body still waits in memory for a slow reader: a feed cut short.
   // So connections are tracked here: one is busy from its request until its response's last byte has gone
@@ -82,6 +84,16 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       if (closing) socket.end(); // kept alive before close(): nothing more will be answered on it
     });
   });
+  // A request the parser refused after pipelined ones is answered once their responses are out, in order.
+  const refused = new WeakSet<Socket>();
+  server.on("clientError", (err: Error, socket: Socket) => {
+    if (refused.has(socket)) return;
+    refused.add(socket);
+    const inFlight = sending.get(socket);
+    if (inFlight) inFlight.once("close", () => answerClientError(err, socket));
+    else answerClientError(err, socket);
+  });
+  server.on("connect", (_req, socket: Socket) => answerConnect(socket));
   server.closeIdleConnections = () => {
     for (const socket of connections) if (!sending.has(socket)) socket.destroy();
   };
