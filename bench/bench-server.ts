@@ -1,14 +1,25 @@
 // One server for bench/serve.ts, in its own process so it never shares an event loop with the load generator.
-//   tsx bench/bench-server.ts <seedfeed|static|bare> <dist> → prints "listening <port>"
+//   tsx bench/bench-server.ts seedfeed <dist>       seedfeed's host on that dist/
+//   tsx bench/bench-server.ts bare <replies.json>   the ceiling: recorded replies sent from memory
+// Each prints "listening <port>".
 
-import express from "express";
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { startServer } from "../src/server/serve.ts";
 
-const [kind, dist] = process.argv.slice(2) as [string, string];
+/** What seedfeed answered for one URL, recorded by bench/serve.ts: the bare server sends exactly these bytes. */
+export interface RecordedReply {
+  url: string;
+  etag: string;
+  /** Flat [name, value, …] lists as seedfeed sent them, without Date (Node adds it for both servers). */
+  headers200: string[];
+  headers304: string[];
+  /** The 200 body, base64. */
+  body: string;
+}
+
+const [kind, arg] = process.argv.slice(2) as [string, string];
 
 async function listen(server: Server): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -17,32 +28,25 @@ async function listen(server: Server): Promise<number> {
 
 let port: number;
 if (kind === "seedfeed") {
-  const running = await startServer({ dir: dist, port: 0, host: "127.0.0.1" });
+  const running = await startServer({ dir: arg, port: 0, host: "127.0.0.1" });
   port = Number(new URL(running.url).port);
-} else if (kind === "static") {
-  const app = express();
-  app.use(express.static(dist));
-  port = await listen(createServer(app));
 } else if (kind === "bare") {
-  // The ceiling: the same brotli bytes from memory, headers written by hand, no routing at all.
-  const br = readFileSync(join(dist, "rss.xml.br"));
-  const etag = `"${br.length}-bare"`;
-  const headers = {
-    "Content-Type": "application/rss+xml; charset=utf-8",
-    "Content-Encoding": "br",
-    "Content-Length": String(br.length),
-    ETag: etag,
-    Vary: "Accept-Encoding",
-    "Cache-Control": "public, max-age=300",
-  };
+  // No routing, no negotiation, no checks: a table lookup by the exact URL and one string comparison.
+  const replies = new Map(
+    (JSON.parse(readFileSync(arg, "utf8")) as RecordedReply[]).map((r) => [r.url, { ...r, bytes: Buffer.from(r.body, "base64") }]),
+  );
   port = await listen(
     createServer((req, res) => {
-      if (req.headers["if-none-match"] === etag) {
-        res.writeHead(304, { ETag: etag, Vary: "Accept-Encoding", "Cache-Control": "public, max-age=300" });
+      const r = replies.get(req.url ?? "");
+      if (!r) {
+        res.writeHead(404);
+        res.end();
+      } else if (req.headers["if-none-match"] === r.etag) {
+        res.writeHead(304, r.headers304);
         res.end();
       } else {
-        res.writeHead(200, headers);
-        res.end(br);
+        res.writeHead(200, r.headers200);
+        res.end(r.bytes);
       }
     }),
   );
