@@ -27,18 +27,24 @@ function wrkInstalled(): boolean {
 
 export const LOAD_GENERATOR: "wrk" | "autocannon" = wrkInstalled() ? "wrk" : "autocannon";
 
-/** Requests per second; throws if any response was not 2xx/3xx or any socket failed. */
-export async function requestsPerSecond(load: Load): Promise<number> {
+export interface LoadResult {
+  perSecond: number;
+  requests: number;
+}
+
+/** Requests answered, and per second; throws if any response was not 2xx/3xx or any socket failed. */
+export async function runLoad(load: Load): Promise<LoadResult> {
   if (LOAD_GENERATOR === "wrk") {
     const headerArgs = Object.entries(load.headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
     const { stdout } = await execFileP("wrk", ["-t2", `-c${load.connections}`, `-d${load.seconds}s`, ...headerArgs, load.url]);
     if (/Non-2xx or 3xx responses|Socket errors/.test(stdout)) throw new Error(`${load.url}: wrk saw failures:\n${stdout}`);
-    const m = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
-    if (!m) throw new Error(`${load.url}: no rate in wrk's output:\n${stdout}`);
-    return Number(m[1]);
+    const rate = /Requests\/sec:\s+([\d.]+)/.exec(stdout);
+    const count = /(\d+) requests in/.exec(stdout);
+    if (!rate || !count) throw new Error(`${load.url}: no rate in wrk's output:\n${stdout}`);
+    return { perSecond: Number(rate[1]), requests: Number(count[1]) };
   }
   const result = await autocannon({ url: load.url, connections: load.connections, duration: load.seconds, headers: load.headers });
   const codes = Object.keys(result.statusCodeStats as Record<string, unknown>).map(Number);
   if (codes.some((c) => c >= 400) || result.errors > 0) throw new Error(`${load.url}: status codes ${codes.join(", ")}, ${result.errors} errors`);
-  return result.requests.average;
+  return { perSecond: result.requests.average, requests: result.requests.total };
 }

@@ -1,11 +1,17 @@
 // npm run bench:serve: requests per second of seedfeed's host against a bare node:http server that sends
 // the very bytes seedfeed answered (recorded first) from memory, interleaved in one run.
-//   npm run bench:serve -- [--rounds 3] [--seconds 4] [--connections 50]
+//   npm run bench:serve -- [--rounds 3] [--seconds 4] [--connections 50] [--before CHECKOUT]
+// --before also measures the seedfeed of another checkout (e.g. `git worktree add /tmp/before <commit>`,
+// node_modules linked in), in the same rounds: before and after figures from one interleaved run.
 // Each server runs in its own process (bench/bench-server.ts); the load generator is wrk when installed,
 // else autocannon (bench/load.ts). Per round and scenario both servers are measured back to back, the
 // order alternating by round, each after a one-second warm-up; the table gives medians.
+// Two figures per run: requests per second, and requests per second of the server's own CPU time (from
+// /proc/<pid>/stat). On a machine shared with other work the first moves with the neighbours' load; the
+// second is what the server's code costs, and moves much less.
 
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { cpus, tmpdir } from "node:os";
@@ -16,20 +22,22 @@ import { validateConfig } from "../src/config.ts";
 import { MANIFEST_PATH, readManifestEntries } from "../src/output/manifest.ts";
 import type { RecordedReply } from "./bench-server.ts";
 import { writeCorpus } from "./corpus.ts";
-import { LOAD_GENERATOR, requestsPerSecond } from "./load.ts";
+import { LOAD_GENERATOR, runLoad } from "./load.ts";
 
 const { values } = parseArgs({
   options: {
     rounds: { type: "string", default: "3" },
     seconds: { type: "string", default: "4" },
     connections: { type: "string", default: "50" },
+    before: { type: "string" },
   },
 });
 const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
-const KINDS = ["seedfeed", "bare"] as const;
-type Kind = (typeof KINDS)[number];
+/** The servers measured: "before" only with --before. */
+type Kind = "seedfeed" | "before" | "bare";
+const KINDS: Kind[] = values.before ? ["seedfeed", "before", "bare"] : ["seedfeed", "bare"];
 const ACCEPT_ENCODING = "br, gzip";
 
 interface Scenario {
@@ -44,8 +52,8 @@ interface Started {
   port: number;
 }
 
-async function startChild(args: string[]): Promise<Started> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "bench-server.ts"), ...args], { stdio: ["ignore", "pipe", "inherit"] });
+async function startChild(args: string[], checkout = join(import.meta.dirname, "..")): Promise<Started> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(checkout, "bench", "bench-server.ts"), ...args], { cwd: checkout, stdio: ["ignore", "pipe", "inherit"] });
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on("data", (d: Buffer) => {
       const m = /listening (\d+)/.exec(String(d));
@@ -90,17 +98,30 @@ async function record(port: number, url: string): Promise<RecordedReply> {
   return { url, etag, headers200: handlerHeaders(ok.rawHeaders), headers304: handlerHeaders(notModified.rawHeaders), body: ok.body.toString("base64") };
 }
 
-/** Both servers must send the same status and body for a scenario, or the comparison means nothing. */
-async function check(scenario: Scenario, servers: Record<Kind, Started>, reply: RecordedReply): Promise<Record<string, string>> {
-  const headers: Record<string, string> = { "accept-encoding": ACCEPT_ENCODING, ...(scenario.conditional ? { "if-none-match": reply.etag } : {}) };
-  for (const kind of KINDS) {
-    const r = await fetchOnce(servers[kind].port, scenario.url, headers);
-    const expected = scenario.conditional ? 304 : 200;
-    if (r.status !== expected || (!scenario.conditional && r.body.toString("base64") !== reply.body)) {
-      throw new Error(`${scenario.name}: ${kind} answered ${r.status} with ${r.body.length} bytes`);
-    }
+/**
+ * The request headers of a scenario for one server (a conditional one sends that server's own ETag), after
+ * checking its answer: the status expected, and the very body seedfeed gave, or the comparison means nothing.
+ * The "before" server may send another body (a coding it did not have): only its status is checked.
+ */
+async function requestHeaders(scenario: Scenario, kind: Kind, port: number, reply: RecordedReply): Promise<Record<string, string>> {
+  const headers: Record<string, string> = { "accept-encoding": ACCEPT_ENCODING };
+  if (scenario.conditional) {
+    const first = await fetchOnce(port, scenario.url, headers);
+    headers["if-none-match"] = headerOf(first.rawHeaders, "etag") ?? "";
+  }
+  const r = await fetchOnce(port, scenario.url, headers);
+  const expected = scenario.conditional ? 304 : 200;
+  if (r.status !== expected || (kind !== "before" && !scenario.conditional && r.body.toString("base64") !== reply.body)) {
+    throw new Error(`${scenario.name}: ${kind} answered ${r.status} with ${r.body.length} bytes`);
   }
   return headers;
+}
+
+/** User and system CPU seconds a process has used (fields 14 and 15 of /proc/<pid>/stat, in clock ticks). */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -128,32 +149,44 @@ try {
   await writeFile(repliesFile, JSON.stringify([...replies.values()]));
   const bare = await startChild(["bare", repliesFile]);
   children.push(bare.child);
-  const servers: Record<Kind, Started> = { seedfeed, bare };
+  const servers: Partial<Record<Kind, Started>> = { seedfeed, bare };
+  if (values.before) {
+    const before = await startChild(["seedfeed", dist], values.before);
+    children.push(before.child);
+    servers.before = before;
+  }
 
-  const samples = new Map<string, number[]>();
+  const samples = new Map<string, { perSecond: number; perCpuSecond: number }[]>();
   for (let round = 1; round <= ROUNDS; round++) {
     const order = round % 2 === 1 ? KINDS : [...KINDS].reverse();
     for (const s of scenarios) {
-      const headers = await check(s, servers, replies.get(s.url)!);
       for (const kind of order) {
-        const url = `http://127.0.0.1:${servers[kind].port}${s.url}`;
-        await requestsPerSecond({ url, headers, seconds: 1, connections: CONNECTIONS });
-        const rps = await requestsPerSecond({ url, headers, seconds: SECONDS, connections: CONNECTIONS });
+        const { port, child } = servers[kind]!;
+        const headers = await requestHeaders(s, kind, port, replies.get(s.url)!);
+        const url = `http://127.0.0.1:${port}${s.url}`;
+        await runLoad({ url, headers, seconds: 1, connections: CONNECTIONS });
+        const cpuBefore = cpuSeconds(child.pid!);
+        const { perSecond, requests } = await runLoad({ url, headers, seconds: SECONDS, connections: CONNECTIONS });
+        const perCpuSecond = requests / (cpuSeconds(child.pid!) - cpuBefore);
         const key = `${kind}|${s.name}`;
-        samples.set(key, [...(samples.get(key) ?? []), rps]);
-        process.stderr.write(`round ${round} ${kind.padEnd(8)} ${s.name.padEnd(26)} ${rps.toFixed(0)} req/s\n`);
+        samples.set(key, [...(samples.get(key) ?? []), { perSecond, perCpuSecond }]);
+        process.stderr.write(`round ${round} ${kind.padEnd(8)} ${s.name.padEnd(26)} ${perSecond.toFixed(0)} req/s, ${perCpuSecond.toFixed(0)} req per CPU second\n`);
       }
     }
   }
   const cpu = cpus()[0]?.model ?? "unknown CPU";
   const generator = LOAD_GENERATOR === "wrk" ? `wrk -t2 -c${CONNECTIONS}` : `autocannon, ${CONNECTIONS} connections`;
-  console.log(`\nMachine: ${cpus().length} × ${cpu}, Node ${process.version}; ${generator}; ${ROUNDS} rounds × ${SECONDS} s, interleaved, medians.\n`);
-  console.log("| scenario | bytes sent | seedfeed | bare node:http | seedfeed / bare |");
-  console.log("| --- | ---: | ---: | ---: | ---: |");
-  for (const s of scenarios) {
-    const m = (k: Kind) => median(samples.get(`${k}|${s.name}`)!);
-    const bytes = s.conditional ? 0 : Buffer.from(replies.get(s.url)!.body, "base64").length;
-    console.log(`| ${s.name} | ${bytes} | ${m("seedfeed").toFixed(0)} | ${m("bare").toFixed(0)} | ${(m("seedfeed") / m("bare")).toFixed(2)}× |`);
+  console.log(`\nMachine: ${cpus().length} × ${cpu}, Node ${process.version}; ${generator}; ${ROUNDS} rounds × ${SECONDS} s, interleaved, medians.`);
+  const measured = KINDS.filter((k) => k !== "bare");
+  for (const [figure, title] of [["perSecond", "requests per second"], ["perCpuSecond", "requests per second of the server's CPU time"]] as const) {
+    console.log(`\n${title}:\n`);
+    console.log(`| scenario | bytes sent | ${KINDS.join(" | ")} | ${measured.map((k) => `${k} / bare`).join(" | ")} |`);
+    console.log(`| --- | ---: | ${KINDS.map(() => "---:").join(" | ")} | ${measured.map(() => "---:").join(" | ")} |`);
+    for (const s of scenarios) {
+      const m = (k: Kind) => median(samples.get(`${k}|${s.name}`)!.map((x) => x[figure]));
+      const bytes = s.conditional ? 0 : Buffer.from(replies.get(s.url)!.body, "base64").length;
+      console.log(`| ${s.name} | ${bytes} | ${KINDS.map((k) => m(k).toFixed(0)).join(" | ")} | ${measured.map((k) => `${(m(k) / m("bare")).toFixed(2)}×`).join(" | ")} |`);
+    }
   }
 } finally {
   for (const c of children) c.kill();

@@ -58,33 +58,45 @@ function header(req: IncomingMessage, name: string): string | undefined {
   return Array.isArray(v) ? v.join(", ") : v;
 }
 
+/**
+ * The clock in whole seconds, read again only for a file dated after the last reading. The clock only
+ * moves forward, so a file dated at or before that reading is not in the future; reading it for every
+ * request cost more than the rest of the date handling.
+ */
+let clockSeconds = 0;
+function isFuture(seconds: number): boolean {
+  if (seconds <= clockSeconds) return false;
+  clockSeconds = Math.floor(Date.now() / 1000);
+  return seconds > clockSeconds;
+}
+
+/** Last-Modified is never in the future (RFC 9110 §8.8.2.1): a future-dated article shows "now". */
+function clampLastModified(headers: string[]): string[] {
+  const now = new Date(clockSeconds * 1000).toUTCString();
+  return headers.map((v, i) => (i > 0 && headers[i - 1] === "Last-Modified" ? now : v));
+}
+
 function sendFile(source: SiteSource, req: IncomingMessage, res: ServerResponse, file: ServedFile, status: 200 | 404): void {
   const coding = chooseEncoding(header(req, "accept-encoding"), file.codings);
   const rep = file.representations[coding]!;
   const head = req.method === "HEAD";
-  let headers200 = rep.headers200;
-  let headers304 = rep.headers304;
-  // Last-Modified is never in the future (RFC 9110 §8.8.2.1): a future-dated article shows "now".
-  const nowSeconds = Math.floor(Date.now() / 1000);
-  const futureDated = file.lastModifiedSeconds !== undefined && file.lastModifiedSeconds > nowSeconds;
-  if (futureDated) {
-    const now = new Date(nowSeconds * 1000).toUTCString();
-    const clamp = (h: string[]) => h.map((v, i) => (i > 0 && h[i - 1] === "Last-Modified" ? now : v));
-    headers200 = clamp(headers200);
-    headers304 = clamp(headers304);
-  }
+  const futureDated = file.lastModifiedSeconds !== undefined && isFuture(file.lastModifiedSeconds);
   if (status === 200) {
-    const outcome = evaluateConditions(
-      {
-        ifMatch: header(req, "if-match"),
-        ifNoneMatch: header(req, "if-none-match"),
-        ifModifiedSince: header(req, "if-modified-since"),
-        ifUnmodifiedSince: header(req, "if-unmodified-since"),
-      },
-      { etag: rep.etag, ...(file.lastModifiedSeconds !== undefined ? { lastModifiedSeconds: Math.min(file.lastModifiedSeconds, nowSeconds) } : {}) },
-    );
+    const h = req.headers;
+    const conditional = h["if-match"] !== undefined || h["if-none-match"] !== undefined || h["if-modified-since"] !== undefined || h["if-unmodified-since"] !== undefined;
+    const outcome = !conditional
+      ? "send"
+      : evaluateConditions(
+          {
+            ifMatch: header(req, "if-match"),
+            ifNoneMatch: header(req, "if-none-match"),
+            ifModifiedSince: header(req, "if-modified-since"),
+            ifUnmodifiedSince: header(req, "if-unmodified-since"),
+          },
+          { etag: rep.etag, ...(file.lastModifiedSeconds !== undefined ? { lastModifiedSeconds: futureDated ? clockSeconds : file.lastModifiedSeconds } : {}) },
+        );
     if (outcome === "not-modified") {
-      res.writeHead(304, headers304);
+      res.writeHead(304, futureDated ? clampLastModified(rep.headers304) : rep.headers304);
       res.end();
       return;
     }
@@ -99,8 +111,29 @@ function sendFile(source: SiteSource, req: IncomingMessage, res: ServerResponse,
     source.reload?.();
     return plain(res, 503, "Service Unavailable: the site is being rebuilt", ["Retry-After", "1", "Cache-Control", "no-store"], head);
   }
-  res.writeHead(status, status === 200 ? headers200 : rep.headers404);
+  const headers = status === 200 ? rep.headers200 : rep.headers404;
+  res.writeHead(status, futureDated && status === 200 ? clampLastModified(headers) : headers);
   res.end(body);
+}
+
+/**
+ * Raw request URLs that named a file, per site: most requests are for a few feeds and pages, and a hit
+ * skips decoding and checking the URL again. Emptied when full, so hostile URLs cannot grow it.
+ */
+const HITS_PER_SITE = 4096;
+const hitsBySite = new WeakMap<ServedSite, Map<string, ServedFile>>();
+
+function fileOf(url: string, site: ServedSite): ServedFile | undefined {
+  let hits = hitsBySite.get(site);
+  if (hits === undefined) hitsBySite.set(site, (hits = new Map()));
+  let file = hits.get(url);
+  if (file === undefined) {
+    const resolved = resolveUrl(url, site);
+    if (resolved.kind !== "file") return undefined;
+    if (hits.size >= HITS_PER_SITE) hits.clear();
+    hits.set(url, (file = resolved.file));
+  }
+  return file;
 }
 
 /**
@@ -111,9 +144,9 @@ function sendFile(source: SiteSource, req: IncomingMessage, res: ServerResponse,
  */
 export function answerFileHit(source: SiteSource, req: IncomingMessage, res: ServerResponse): boolean {
   if ((req.method !== "GET" && req.method !== "HEAD") || hasBadHost(req)) return false;
-  const resolved = resolveUrl(req.url ?? "", source.current());
-  if (resolved.kind !== "file") return false;
-  sendFile(source, req, res, resolved.file, 200);
+  const file = fileOf(req.url ?? "", source.current());
+  if (file === undefined) return false;
+  sendFile(source, req, res, file, 200);
   return true;
 }
 

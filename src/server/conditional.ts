@@ -82,7 +82,8 @@ export function evaluateConditions(h: ConditionalHeaders, v: Validators): Outcom
     if (since !== undefined && v.lastModifiedSeconds > since) return "precondition-failed";
   }
   // 3. If-None-Match, else 4. If-Modified-Since ("not modified since or later": equal counts as not modified).
-  if (h.ifNoneMatch !== undefined) return weakMatch(h.ifNoneMatch, v.etag) ? "not-modified" : "send";
+  // A poller sends back exactly the ETag it was given: that needs no parsing.
+  if (h.ifNoneMatch !== undefined) return h.ifNoneMatch === v.etag || weakMatch(h.ifNoneMatch, v.etag) ? "not-modified" : "send";
   if (h.ifModifiedSince !== undefined && v.lastModifiedSeconds !== undefined) {
     const since = parseHttpDate(h.ifModifiedSince);
     if (since !== undefined && v.lastModifiedSeconds <= since) return "not-modified";

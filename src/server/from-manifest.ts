@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileHeaders } from "../output/http-headers.ts";
 import { MANIFEST_PATH, readManifestEntries, type ManifestEntry } from "../output/manifest.ts";
 import { sha256 } from "../hash.ts";
+import { ByteCache } from "./byte-cache.ts";
 import type { Coding } from "./negotiate.ts";
 
 export interface Representation {
@@ -44,19 +45,12 @@ export function etagOf(sha: string): string {
   return `"${sha.slice(0, 32)}"`;
 }
 
-/** Bodies read from dist/, least recently used first out. Small sites end up wholly in memory. */
-const BODY_CACHE_BYTES = 64 * 1024 * 1024;
-const bodyCache = new Map<string, Buffer>();
-let bodyCacheBytes = 0;
+/** Bodies read from dist/ and checked, by their sha-256. Small sites end up wholly in memory. */
+const bodyCache = new ByteCache(64 * 1024 * 1024);
 
 function readVerified(file: string, size: number, sha: string): Buffer {
-  const key = `${sha}:${file}`;
-  const hit = bodyCache.get(key);
-  if (hit) {
-    bodyCache.delete(key);
-    bodyCache.set(key, hit);
-    return hit;
-  }
+  const hit = bodyCache.get(sha);
+  if (hit) return hit;
   let body: Buffer;
   try {
     body = readFileSync(file);
@@ -64,15 +58,7 @@ function readVerified(file: string, size: number, sha: string): Buffer {
     throw new StaleBodyError(`${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (body.length !== size || sha256(body) !== sha) throw new StaleBodyError(`${file} does not match manifest.json`);
-  if (size <= BODY_CACHE_BYTES / 8) {
-    bodyCache.set(key, body);
-    bodyCacheBytes += size;
-    for (const [k, v] of bodyCache) {
-      if (bodyCacheBytes <= BODY_CACHE_BYTES) break;
-      bodyCache.delete(k);
-      bodyCacheBytes -= v.length;
-    }
-  }
+  bodyCache.set(sha, body);
   return body;
 }
 
@@ -91,13 +77,14 @@ function servedFile(dir: string, entry: ManifestEntry): ServedFile {
       ...(coding === "identity" ? [] : [["Content-Encoding", coding] as [string, string]]),
       ["Content-Length", String(stored.size)],
     ];
+    const file = join(dir, stored.path);
     return {
       etag,
       headers200: [...common, ...validators, ...payload].flat(),
       headers404: [...common, ...payload].flat(),
       // A 304 carries what a 200 would have said about caching and validation (RFC 9110 §15.4.5).
       headers304: [...validators, ...caching].flat(),
-      body: () => readVerified(join(dir, stored.path), stored.size, stored.sha256),
+      body: () => readVerified(file, stored.size, stored.sha256),
     };
   };
   const representations: Partial<Record<Coding, Representation>> = { identity: representation("identity", entry) };

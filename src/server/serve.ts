@@ -1,7 +1,7 @@
 // Runs the host: listen, timeouts, hot swap of the served site, graceful shutdown.
 
 import { statSync, unwatchFile, watchFile } from "node:fs";
-import { createServer, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { join } from "node:path";
 import { MANIFEST_PATH } from "../output/manifest.ts";
 import type { AddressInfo, Socket } from "node:net";
@@ -74,16 +74,6 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     connections.add(socket);
     socket.once("close", () => connections.delete(socket));
   });
-  server.on("request", (req, res: ServerResponse) => {
-    const socket = req.socket;
-    sending.set(socket, res);
-    if (closing) res.shouldKeepAlive = false;
-    res.once("close", () => {
-      if (sending.get(socket) !== res) return;
-      sending.delete(socket);
-      if (closing) socket.end(); // kept alive before close(): nothing more will be answered on it
-    });
-  });
   // A request the parser refused after pipelined ones is answered once their responses are out, in order.
   const refused = new WeakSet<Socket>();
   server.on("clientError", (err: Error, socket: Socket) => {
@@ -98,7 +88,19 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     for (const socket of connections) if (!sending.has(socket)) socket.destroy();
   };
   // With an access log every request goes through Express, whose middleware writes the log.
-  server.on("request", options.log ? app : (req, res) => answerFileHit(source, req, res) || app(req, res));
+  const answer = options.log ? app : (req: IncomingMessage, res: ServerResponse) => answerFileHit(source, req, res) || app(req, res);
+  // One listener: an event with two copies its listener list on every emit.
+  server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    sending.set(socket, res);
+    if (closing) res.shouldKeepAlive = false;
+    res.once("close", () => {
+      if (sending.get(socket) !== res) return;
+      sending.delete(socket);
+      if (closing) socket.end(); // kept alive before close(): nothing more will be answered on it
+    });
+    answer(req, res);
+  });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
