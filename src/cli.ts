@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { build } from "./build.ts";
-import { CONFIG_KEYS, ConfigError, loadConfig } from "./config.ts";
+import { CONFIG_KEYS, ConfigError, PUBLISH_SECTION, loadConfig, readConfigFile } from "./config.ts";
 import { formatDiagnostic } from "./content/article.ts";
 import { terminalProgress } from "./progress.ts";
 import { FEED_PATHS, absoluteUrl } from "./render/urls.ts";
@@ -16,7 +16,17 @@ import type { RunningServer, ServeOptions } from "./server/serve.ts";
 // The server (Express) and the watcher are loaded by the commands that use them: `build` starts in
 // half the time without them, which is most of an incremental build of a small site.
 
-export const EXIT = { ok: 0, invalidSeeds: 1, usage: 2, failure: 3, portInUse: 4 } as const;
+export const EXIT = {
+  ok: 0,
+  invalidSeeds: 1,
+  usage: 2,
+  failure: 3,
+  portInUse: 4,
+  storageUnreachable: 5,
+  noBucket: 6,
+  credentialsRefused: 7,
+  tooManyDeletes: 8,
+} as const;
 
 const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
 
@@ -29,6 +39,8 @@ Usage:
   seedfeed build [options]   build seeds/ into dist/
   seedfeed serve [options]   serve a built dist/ over HTTP
   seedfeed dev [options]     build, serve, and rebuild on every change of seeds/ or the config
+  seedfeed publish s3://BUCKET[/PREFIX] [options]
+                             upload dist/ to S3-compatible storage: only what changed, links first
   seedfeed help              this text
 
 Build options:
@@ -47,6 +59,20 @@ Serve options:
   --host ADDR        address to listen on (default: 127.0.0.1)
   --log              one access log line per request on stdout
 
+Publish options (credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE;
+the config file's "publish" section may set target, endpoint, region, pathStyle, maxDeletes, concurrency):
+  --dir DIR          the built folder to publish (default: dist)
+  --endpoint URL     an S3-compatible endpoint (R2, MinIO, B2, GCS); default: AWS S3
+  --region REGION    default: AWS_REGION or the profile's; us-east-1 with --endpoint
+  --path-style       endpoint/bucket/key URLs (MinIO, most local servers)
+  --dry-run          print the plan (uploads and deletions, with reasons); write nothing
+  --force            upload every file, changed or not
+  --max-deletes N    stop before writing anything if more than N objects would go (default: 256; -1: no limit)
+  --concurrency N    requests in flight (default: 16)
+  --purge-list FILE  write the URLs whose responses changed or vanished, one a line, for a CDN purge
+  --config FILE      config file (for "publish" and baseUrl; --base-url overrides it)
+  --quiet            no progress line
+
 Config overrides for build (each config key is a flag; --cache-control takes JSON):
   ${CONFIG_KEYS.map((k) => `--${kebab(k)}`).join(" ")}
   e.g. --base-url https://example.org/blog/ --feed-size 20 --author "Ada Lovelace"
@@ -58,6 +84,10 @@ Exit codes:
   3  the build failed for another reason (the output folder cannot be written, or another
      seedfeed is writing it); serve: the folder was never built
   4  serve: the port is already in use
+  5  publish: the storage cannot be reached, or kept failing after retries
+  6  publish: the bucket does not exist
+  7  publish: the storage refused the credentials (or there are none)
+  8  publish: more deletions than --max-deletes allows; nothing was written
 `;
 
 const BUILD_OPTIONS = {
@@ -248,6 +278,98 @@ async function runDev(args: string[]): Promise<number> {
   return untilSignal(() => Promise.all([watcher.close(), server.close()]));
 }
 
+const PUBLISH_OPTIONS = {
+  dir: { type: "string", default: "dist" },
+  endpoint: { type: "string" },
+  region: { type: "string" },
+  "path-style": { type: "boolean", default: false },
+  "dry-run": { type: "boolean", default: false },
+  force: { type: "boolean", default: false },
+  "max-deletes": { type: "string" },
+  concurrency: { type: "string" },
+  "purge-list": { type: "string" },
+  config: { type: "string" },
+  "base-url": { type: "string" },
+  quiet: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} satisfies ParseArgsConfig["options"];
+
+const PUBLISH_EXIT = { unreachable: EXIT.storageUnreachable, failed: EXIT.storageUnreachable, "no-bucket": EXIT.noBucket, credentials: EXIT.credentialsRefused } as const;
+
+async function runPublish(args: string[]): Promise<number> {
+  // "--max-deletes -1" reads as two flags to parseArgs; it is the documented way to lift the limit.
+  const joined: string[] = [];
+  for (const a of args) {
+    if (joined.at(-1) === "--max-deletes" && /^-\d+$/.test(a)) joined[joined.length - 1] += `=${a}`;
+    else joined.push(a);
+  }
+  const { values, positionals } = parseArgs({ args: joined, options: PUBLISH_OPTIONS, strict: true, allowPositionals: true });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  if (positionals.length > 1) throw new ConfigError(`publish takes one target, got ${positionals.join(" ")}`);
+  const { path, raw } = await readConfigFile(values.config);
+  const config = await loadConfig(values.config, values["base-url"] ? { baseUrl: values["base-url"] } : {});
+  const { publishSettings } = await import("./publish/settings.ts");
+  const settings = publishSettings(
+    raw[PUBLISH_SECTION],
+    { target: positionals[0], endpoint: values.endpoint, region: values.region, pathStyle: values["path-style"], maxDeletes: values["max-deletes"], concurrency: values.concurrency },
+    path,
+  );
+  const { publish, TooManyDeletesError } = await import("./publish/publish.ts");
+  const { StorageError } = await import("./publish/bucket.ts");
+  const { SiteChangedError, SiteNotBuiltError } = await import("./publish/site-files.ts");
+  const { formatTarget } = await import("./publish/target.ts");
+  const started = performance.now();
+  const progress = terminalProgress(process.stderr, { quiet: values.quiet });
+  const say = (line: string) => {
+    progress.clear();
+    process.stderr.write(`${line}\n`);
+  };
+  let result: Awaited<ReturnType<typeof publish>>;
+  try {
+    result = await publish({
+      ...settings,
+      dir: values.dir,
+      dryRun: values["dry-run"],
+      force: values.force,
+      ...(values["purge-list"] ? { purgeList: values["purge-list"] } : {}),
+      baseUrl: config.baseUrl,
+      progress: progress.report,
+      log: values["dry-run"] ? (line) => (line.startsWith("publish:") ? say(line) : process.stdout.write(`${line}\n`)) : say,
+    });
+  } catch (e) {
+    progress.clear();
+    if (e instanceof StorageError) {
+      process.stderr.write(`seedfeed publish: ${e.message}\n`);
+      return PUBLISH_EXIT[e.failure];
+    }
+    if (e instanceof TooManyDeletesError) {
+      process.stderr.write(`seedfeed publish: ${e.message}\n`);
+      return EXIT.tooManyDeletes;
+    }
+    if (e instanceof SiteNotBuiltError || e instanceof SiteChangedError) {
+      process.stderr.write(`seedfeed publish: ${e.message}\n`);
+      return EXIT.failure;
+    }
+    throw e;
+  } finally {
+    progress.clear();
+  }
+  const { plan } = result;
+  const seconds = ((performance.now() - started) / 1000).toFixed(2);
+  const planned = plan.batches.reduce((n, b) => n + b.uploads.length, 0);
+  const bytes = plan.batches.reduce((n, b) => n + b.uploads.reduce((m, u) => m + u.file.size, 0), 0);
+  process.stdout.write(
+    values["dry-run"]
+      ? `dry run: would upload ${planned} file${planned === 1 ? "" : "s"} (${(bytes / 1024).toFixed(0)} KiB), delete ${plan.deletions.length}, leave ${plan.unchanged} unchanged\n`
+      : `published ${values.dir}/ to ${formatTarget(settings.target)}: uploaded ${result.uploaded} file${result.uploaded === 1 ? "" : "s"} (${(result.uploadedBytes / 1024).toFixed(0)} KiB), ` +
+          `deleted ${result.deleted}, ${plan.unchanged} unchanged, ${result.stateWrites} state write${result.stateWrites === 1 ? "" : "s"}, in ${seconds} s\n`,
+  );
+  return EXIT.ok;
+}
+
 /**
  * A large build keeps a modest live set (about 200 MB at 100,000 articles) and makes a great deal of
  * short-lived text. V8's default lets the heap grow to several times what survived the last full
@@ -268,6 +390,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runServe(rest);
       case "dev":
         return await runDev(rest);
+      case "publish":
+        return await runPublish(rest);
       case undefined:
       case "help":
       case "--help":

@@ -79,13 +79,17 @@ export const CONFIG_KEYS = Object.keys(CHECKS) as (keyof SiteConfig)[];
 
 export class ConfigError extends Error {}
 
+/** The config file's settings of `seedfeed publish` (src/publish/settings.ts): not part of the site, so never in its key. */
+export const PUBLISH_SECTION = "publish";
+
 /** Validates a raw object (from JSON or flags) merged over the defaults; throws one error listing every bad key. */
 export function validateConfig(raw: Record<string, unknown>, origin: string): SiteConfig {
   const problems: string[] = [];
-  for (const key of Object.keys(raw)) {
-    if (!(key in CHECKS)) problems.push(`unknown key "${key}" (known: ${CONFIG_KEYS.join(", ")})`);
+  const { [PUBLISH_SECTION]: _publish, ...site } = raw;
+  for (const key of Object.keys(site)) {
+    if (!(key in CHECKS)) problems.push(`unknown key "${key}" (known: ${CONFIG_KEYS.join(", ")}, ${PUBLISH_SECTION})`);
   }
-  const merged: Record<string, unknown> = { ...DEFAULTS, ...raw };
+  const merged: Record<string, unknown> = { ...DEFAULTS, ...site };
   if (typeof raw.author === "string") merged.author = { name: raw.author };
   if (typeof raw.cacheControl === "object" && raw.cacheControl !== null) merged.cacheControl = { ...DEFAULT_CACHE_CONTROL, ...raw.cacheControl };
   for (const key of CONFIG_KEYS) {
@@ -99,21 +103,26 @@ export function validateConfig(raw: Record<string, unknown>, origin: string): Si
   return { ...config, baseUrl: base.href, author: { ...(config.author as Person) } };
 }
 
-/** Reads the config file (a missing default file is fine) and applies CLI overrides on top. */
-export async function loadConfig(file: string | undefined, overrides: Record<string, unknown>): Promise<SiteConfig> {
+/** The config file as JSON, and its name; {} when the default file is missing. */
+export async function readConfigFile(file: string | undefined): Promise<{ path: string; raw: Record<string, unknown> }> {
   const path = file ?? DEFAULT_CONFIG_FILE;
-  let fromFile: Record<string, unknown> = {};
   try {
     const parsed: unknown = JSON.parse(await readFile(path, "utf8"));
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new ConfigError(`${path}: must hold a JSON object`);
-    fromFile = parsed as Record<string, unknown>;
+    return { path, raw: parsed as Record<string, unknown> };
   } catch (e) {
     if (e instanceof ConfigError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (!(code === "ENOENT" && file === undefined)) {
       throw new ConfigError(code ? `${path}: cannot be read (${code})` : `${path}: not valid JSON: ${(e as Error).message}`);
     }
+    return { path, raw: {} };
   }
+}
+
+/** Reads the config file (a missing default file is fine) and applies CLI overrides on top. */
+export async function loadConfig(file: string | undefined, overrides: Record<string, unknown>): Promise<SiteConfig> {
+  const { path, raw: fromFile } = await readConfigFile(file);
   validateConfig(fromFile, path);
   const merged = { ...fromFile, ...overrides };
   if (typeof overrides.author === "string") merged.author = { ...(fromFile.author as object | undefined), name: overrides.author };

@@ -63,3 +63,14 @@ export function entryId(config: SiteConfig, article: Pick<Article, "id">): strin
 export function hubLinkHeader(hubUrl: string, selfUrl: string): string {
   return `<${hubUrl}>; rel="hub", <${selfUrl}>; rel="self"`;
 }
+
+/**
+ * The URL path (from the site's root, under the base URL's path) a dist/ file is published at: a folder's
+ * index.html at the folder ("/", "/tags/x/"), every other file at its own path. Hosts, `publish` and the
+ * crawls in the tests all derive their URLs from this one mapping.
+ */
+export function urlPathOf(distPath: string): string {
+  if (distPath === "index.html") return "/";
+  if (distPath.endsWith("/index.html")) return `/${distPath.slice(0, -"index.html".length)}`;
+  return `/${distPath}`;
+}
