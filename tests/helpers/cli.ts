@@ -9,7 +9,7 @@ const run = promisify(execFile);
 
 export const CLI = join(REPO_ROOT, "src", "cli.ts");
 /** tsx's loader by absolute URL, so the CLI also runs from a working directory outside the repository. */
-const TSX_LOADER = import.meta.resolve("tsx");
+export const TSX_LOADER = import.meta.resolve("tsx");
 
 export interface CliResult {
   code: number;
