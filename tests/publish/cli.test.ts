@@ -5,35 +5,17 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { cp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { CLI, TSX_LOADER, runCli } from "../helpers/cli.ts";
-import { S3_CREDENTIALS, listKeys, startProxy, startS3, type S3Proxy, type S3Server, type SeenRequest } from "../helpers/s3.ts";
+import { S3_CREDENTIALS, listKeys, type SeenRequest } from "../helpers/s3.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
-import { STATE, changeSite, crawlBucket, expectBucketIsSite, keyOf, makeSite, publishTo, type Site } from "./helpers.ts";
+import { STATE, useS3, changeSite, crawlBucket, expectBucketIsSite, keyOf, makeSite, publishTo, type Site } from "./helpers.ts";
 
 const tmp = useTempDirs("seedfeed-publish-cli-");
-let s3: S3Server;
-let proxy: S3Proxy;
-let bucketCount = 0;
+const storage = useS3("cli");
 const ENV = { ...S3_CREDENTIALS };
 
-async function newBucket(): Promise<string> {
-  const name = `cli-${++bucketCount}`;
-  await s3.bucket(name);
-  return name;
-}
-
-beforeAll(async () => {
-  Object.assign(process.env, S3_CREDENTIALS);
-  s3 = await startS3();
-  proxy = await startProxy(s3.port);
-});
-afterAll(async () => {
-  await proxy?.close();
-  await s3?.close();
-});
-
-const publishCli = (bucket: string, dist: string, extra: string[] = [], env: Record<string, string> = {}, endpoint = proxy.endpoint) =>
+const publishCli = (bucket: string, dist: string, extra: string[] = [], env: Record<string, string> = {}, endpoint = storage.proxy.endpoint) =>
   runCli(["publish", `s3://${bucket}`, "--dir", dist, "--endpoint", endpoint, "--path-style", ...extra], { env: { ...ENV, ...env } });
 
 /** A port nothing listens on. */
@@ -44,6 +26,10 @@ async function closedPort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+/** Requests that changed `bucket` since request number `start` of the proxy. */
+const writesTo = (bucket: string, start: number) =>
+  storage.proxy.requests.slice(start).filter((r) => r.method !== "GET" && r.method !== "HEAD" && (r.path === `/${bucket}` || r.path.startsWith(`/${bucket}/`)));
 
 /** One line on stderr, no stack trace. */
 function expectOneLine(stderr: string, pattern: RegExp): void {
@@ -67,48 +53,49 @@ describe.concurrent("failures a user can cause: one line and a documented exit c
   });
 
   it("an unreachable endpoint exits 5 after retrying", async () => {
-    const bucket = await newBucket();
+    const bucket = await storage.newBucket();
     const r = await publishCli(bucket, site.dist, [], {}, `http://127.0.0.1:${await closedPort()}`);
     expect(r.code).toBe(5);
     expectOneLine(r.stderr, /^seedfeed publish: cannot reach http:\/\/127\.0\.0\.1:\d+\/ .*after 5 attempts.*ECONNREFUSED/);
   });
 
   it("credentials the storage does not know exit 7", async () => {
-    const bucket = await newBucket();
+    const bucket = await storage.newBucket();
     const r = await publishCli(bucket, site.dist, [], { AWS_ACCESS_KEY_ID: "NOT-A-KEY" });
     expect(r.code).toBe(7);
     expectOneLine(r.stderr, /^seedfeed publish: .* refused the credentials .*InvalidAccessKeyId/);
-    expect(await listKeys(s3, bucket)).toEqual([]);
+    expect(await listKeys(storage.s3, bucket)).toEqual([]);
   });
 
   it("a folder that was never built exits 3; a bad target or flag exits 2", async () => {
-    const bucket = await newBucket();
+    const bucket = await storage.newBucket();
     const empty = await tmp.make();
     const notBuilt = await publishCli(bucket, empty);
     expect(notBuilt.code).toBe(3);
     expectOneLine(notBuilt.stderr, /has no manifest seedfeed can read: run "seedfeed build" first/);
-    for (const [args, message] of [
+    const cases = [
       [["publish", "http://bucket/x", "--dir", site.dist], /the target must look like s3:\/\/BUCKET/],
       [["publish", "s3://Bad_Bucket!", "--dir", site.dist], /is not a bucket name/],
       [["publish", "s3://ok-bucket/a/../b", "--dir", site.dist], /segment that cannot be used: "\.\."/],
       [["publish", "s3://ok-bucket", "--max-deletes", "lots"], /--max-deletes must be a whole number/],
       [["publish", "--dir", site.dist], /publish needs a target/],
-    ] as const) {
-      const r = await runCli([...args], { env: ENV });
-      expect(r.code, args.join(" ")).toBe(2);
-      expectOneLine(r.stderr, message);
-    }
+    ] as const;
+    const results = await Promise.all(cases.map(([args]) => runCli([...args], { env: ENV })));
+    results.forEach((r, i) => {
+      expect(r.code, cases[i]![0].join(" ")).toBe(2);
+      expectOneLine(r.stderr, cases[i]![1]);
+    });
   });
 
   it("the config file's publish section sets the target and endpoint, and refuses secrets", async () => {
-    const bucket = await newBucket();
+    const bucket = await storage.newBucket();
     const dir = await tmp.make();
     const config = join(dir, "site.json");
-    await writeFile(config, JSON.stringify({ publish: { target: `s3://${bucket}/from-config`, endpoint: s3.endpoint, pathStyle: true } }));
+    await writeFile(config, JSON.stringify({ publish: { target: `s3://${bucket}/from-config`, endpoint: storage.s3.endpoint, pathStyle: true } }));
     const ok = await runCli(["publish", "--dir", site.dist, "--config", config], { env: ENV });
     expect(ok.code, ok.stderr).toBe(0);
     expect(ok.stdout).toMatch(new RegExp(`^published .* to s3://${bucket}/from-config/: uploaded \\d+ files \\(\\d+ KiB\\), deleted 0, 0 unchanged, 2 state writes, in [\\d.]+ s\\n$`));
-    await expectBucketIsSite(s3, bucket, site, "from-config/");
+    await expectBucketIsSite(storage.s3, bucket, site, "from-config/");
     await writeFile(config, JSON.stringify({ publish: { target: `s3://${bucket}`, secretAccessKey: "x" } }));
     const secret = await runCli(["publish", "--dir", site.dist, "--config", config], { env: ENV });
     expect(secret.code).toBe(2);
@@ -130,8 +117,8 @@ describe("--dry-run and --max-deletes", () => {
   let gone: string[];
   beforeAll(async () => {
     site = await makeSite(await tmp.make());
-    bucket = await newBucket();
-    await publishTo(s3.endpoint, bucket, site.dist);
+    bucket = await storage.newBucket();
+    await publishTo(storage.s3.endpoint, bucket, site.dist);
     const before = new Set((await site.entries()).map((e) => keyOf(e.path)));
     await changeSite(site);
     const after = new Set((await site.entries()).map((e) => keyOf(e.path)));
@@ -139,11 +126,11 @@ describe("--dry-run and --max-deletes", () => {
   });
 
   it("--dry-run writes nothing and prints each upload and deletion with its reason, as the real publish then does them", async () => {
-    proxy.onRequest = () => "pass";
-    const start = proxy.requests.length;
+    storage.proxy.onRequest = () => "pass";
+    const start = storage.proxy.requests.length;
     const dry = await publishCli(bucket, site.dist, ["--dry-run"]);
     expect(dry.code, dry.stderr).toBe(0);
-    expect(proxy.requests.slice(start).filter((r) => r.method !== "GET" && r.method !== "HEAD")).toEqual([]);
+    expect(writesTo(bucket, start)).toEqual([]);
     const uploads = [...dry.stdout.matchAll(/^ {3}upload (\S+) \((.+)\)$/gm)].map((m) => [m[1]!, m[2]!] as const);
     const deletes = [...dry.stdout.matchAll(/^ {3}delete (\S+) \((.+)\)$/gm)].map((m) => [m[1]!, m[2]!] as const);
     expect(new Set(uploads.map(([, why]) => why))).toEqual(new Set(["new", "content changed"]));
@@ -153,28 +140,34 @@ describe("--dry-run and --max-deletes", () => {
 
     const real = await publishCli(bucket, site.dist, ["--max-deletes", "-1"]);
     expect(real.code, real.stderr).toBe(0);
-    const written = proxy.requests.slice(start).filter((r) => r.method === "PUT").map((r) => decodeURIComponent(r.path.slice(`/${bucket}/`.length)));
-    expect(written.filter((k) => k !== STATE)).toEqual(uploads.map(([k]) => k));
-    await expectBucketIsSite(s3, bucket, site);
+    const written = writesTo(bucket, start).filter((r) => r.method === "PUT").map((r) => decodeURIComponent(r.path.slice(`/${bucket}/`.length)));
+    // The real publish writes the plan's steps in order, each step whole before the next (in any order within it).
+    const steps = dry.stdout.split(/^\d+\. /m).slice(1).map((step) => [...step.matchAll(/^ {3}upload (\S+)/gm)].map((m) => m[1]!).sort()).filter((keys) => keys.length > 0);
+    const uploaded = written.filter((k) => k !== STATE);
+    let at = 0;
+    const stepsWritten = steps.map((keys) => uploaded.slice(at, (at += keys.length)).sort());
+    expect(stepsWritten).toEqual(steps);
+    expect(uploaded).toHaveLength(uploads.length);
+    await expectBucketIsSite(storage.s3, bucket, site);
   });
 });
 
 it("--max-deletes: over the limit stops before writing anything, says how many and which flag; -1 lifts it", async () => {
   const site = await makeSite(await tmp.make());
-  const bucket = await newBucket();
-  await publishTo(s3.endpoint, bucket, site.dist);
+  const bucket = await storage.newBucket();
+  await publishTo(storage.s3.endpoint, bucket, site.dist);
   await changeSite(site);
-  proxy.onRequest = () => "pass";
-  const start = proxy.requests.length;
+  storage.proxy.onRequest = () => "pass";
+  const start = storage.proxy.requests.length;
   const stopped = await publishCli(bucket, site.dist, ["--max-deletes", "0"]);
   expect(stopped.code).toBe(8);
   expectOneLine(stopped.stderr, /^seedfeed publish: publish would delete (\d+) objects \(.*\), more than --max-deletes 0 allows; nothing was written\. Pass --max-deletes \1 \(or -1 for no limit\)/);
-  expect(proxy.requests.slice(start).filter((r) => r.method !== "GET" && r.method !== "HEAD")).toEqual([]);
+  expect(writesTo(bucket, start)).toEqual([]);
   const n = /delete (\d+) objects/.exec(stopped.stderr)![1]!;
   const exact = await publishCli(bucket, site.dist, ["--max-deletes", n]);
   expect(exact.code, exact.stderr).toBe(0);
   expect(exact.stdout).toMatch(new RegExp(`deleted ${n},`));
-  await expectBucketIsSite(s3, bucket, site);
+  await expectBucketIsSite(storage.s3, bucket, site);
 });
 
 /**
@@ -186,7 +179,7 @@ async function publishKilledAt(bucket: string, dist: string, killAt: (r: SeenReq
   let killing = false;
   let hold!: () => void;
   const held = new Promise<void>((resolve) => (hold = resolve));
-  proxy.onRequest = (r) => {
+  storage.proxy.onRequest = (r) => {
     if (r.method === "GET" || r.method === "HEAD") return "pass";
     if (!killing && !killAt(r, ++writes)) return "pass";
     killing = true; // and every write after it, until the process is gone
@@ -194,7 +187,7 @@ async function publishKilledAt(bucket: string, dist: string, killAt: (r: SeenReq
     return new Promise(() => {});
   };
   try {
-    const child = spawn(process.execPath, ["--import", TSX_LOADER, CLI, "publish", `s3://${bucket}`, "--dir", dist, "--endpoint", proxy.endpoint, "--path-style"], {
+    const child = spawn(process.execPath, ["--import", TSX_LOADER, CLI, "publish", `s3://${bucket}`, "--dir", dist, "--endpoint", storage.proxy.endpoint, "--path-style"], {
       env: { ...process.env, ...ENV },
       stdio: "ignore",
     });
@@ -204,7 +197,7 @@ async function publishKilledAt(bucket: string, dist: string, killAt: (r: SeenReq
     child.kill("SIGKILL");
     expect(await exited).toBeNull();
   } finally {
-    proxy.onRequest = () => "pass";
+    storage.proxy.onRequest = () => "pass";
   }
 }
 
@@ -216,8 +209,8 @@ describe("kill -9 at any point of a publish", () => {
   beforeAll(async () => {
     site = await makeSite(await tmp.make());
     for (const _ of KILL_AT) {
-      const bucket = await newBucket();
-      await publishTo(s3.endpoint, bucket, site.dist);
+      const bucket = await storage.newBucket();
+      await publishTo(storage.s3.endpoint, bucket, site.dist);
       buckets.push(bucket);
     }
     await changeSite(site);
@@ -234,11 +227,11 @@ describe("kill -9 at any point of a publish", () => {
         return kill;
       });
 
-      const { broken } = await crawlBucket(s3, bucket);
+      const { broken } = await crawlBucket(storage.s3, bucket);
       expect(broken).toEqual([]);
-      await publishTo(s3.endpoint, bucket, site.dist);
-      await expectBucketIsSite(s3, bucket, site);
-      const again = await publishTo(s3.endpoint, bucket, site.dist);
+      await publishTo(storage.s3.endpoint, bucket, site.dist);
+      await expectBucketIsSite(storage.s3, bucket, site);
+      const again = await publishTo(storage.s3.endpoint, bucket, site.dist);
       expect(again.result.uploaded + again.result.deleted + again.result.stateWrites).toBe(0);
     });
   });
@@ -246,18 +239,18 @@ describe("kill -9 at any point of a publish", () => {
 
 it("killed after writing new objects, then published with a site that no longer has them: they are deleted", async () => {
   const site = await makeSite(await tmp.make());
-  const bucket = await newBucket();
-  await publishTo(s3.endpoint, bucket, site.dist);
+  const bucket = await storage.newBucket();
+  await publishTo(storage.s3.endpoint, bucket, site.dist);
   const original = await tmp.make();
   await cp(site.seeds, original, { recursive: true });
-  const keysBefore = await listKeys(s3, bucket);
+  const keysBefore = await listKeys(storage.s3, bucket);
   await changeSite(site);
   // The state that names the new objects, then four of them: the fifth write is never made.
   await publishKilledAt(bucket, site.dist, (_, writes) => writes === 6);
-  expect((await listKeys(s3, bucket)).filter((k) => !keysBefore.includes(k)).length).toBeGreaterThanOrEqual(4);
+  expect((await listKeys(storage.s3, bucket)).filter((k) => !keysBefore.includes(k)).length).toBeGreaterThanOrEqual(4);
   await rm(site.seeds, { recursive: true });
   await cp(original, site.seeds, { recursive: true });
   await site.rebuild();
-  await publishTo(s3.endpoint, bucket, site.dist);
-  await expectBucketIsSite(s3, bucket, site);
+  await publishTo(storage.s3.endpoint, bucket, site.dist);
+  await expectBucketIsSite(storage.s3, bucket, site);
 });

@@ -2,7 +2,7 @@
 
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { MANIFEST_PATH, parseManifest, type ManifestEntry } from "../../src/output/manifest.ts";
 import { publish, type PublishOptions } from "../../src/publish/publish.ts";
 import { parseTarget } from "../../src/publish/target.ts";
@@ -11,9 +11,33 @@ import type { SiteConfig } from "../../src/types.ts";
 import { crawl, type Crawl } from "../helpers/crawl.ts";
 import { copyRepoSeeds, markdownSeed, textSeed } from "../helpers/files.ts";
 import { EXTRA_SEEDS } from "../helpers/fixture.ts";
-import { getObject, listKeys, type S3Server } from "../helpers/s3.ts";
+import { S3_CREDENTIALS, getObject, listKeys, startProxy, startS3, type S3Proxy, type S3Server } from "../helpers/s3.ts";
 import { buildSite, testConfig } from "../helpers/site.ts";
 import { sha256 } from "../../src/hash.ts";
+
+/** One S3 server and proxy for a test file (credentials in this process's environment), and a new bucket per call. */
+export function useS3(label: string) {
+  let buckets = 0;
+  const storage = {
+    s3: undefined as unknown as S3Server,
+    proxy: undefined as unknown as S3Proxy,
+    newBucket: async () => {
+      const name = `${label}-${++buckets}`;
+      await storage.s3.bucket(name);
+      return name;
+    },
+  };
+  beforeAll(async () => {
+    Object.assign(process.env, S3_CREDENTIALS);
+    storage.s3 = await startS3();
+    storage.proxy = await startProxy(storage.s3.port);
+  });
+  afterAll(async () => {
+    await storage.proxy?.close();
+    await storage.s3?.close();
+  });
+  return storage;
+}
 
 /** Small pages, so a handful of articles makes archive pages and list pages. */
 export const CONFIG: SiteConfig = testConfig({ feedSize: 3, pageSize: 2 });
