@@ -25,7 +25,6 @@ import { parseArgs, promisify } from "node:util";
 import { COMPRESSION_LEVELS } from "../src/output/compress.ts";
 import { compress } from "../src/output/stage-worker.mjs";
 import { readManifestEntries } from "../src/output/manifest.ts";
-import type { RunningServer } from "../src/server/serve.ts";
 import { corpusFile, writeCorpus } from "./corpus.ts";
 import { hugoContentPath, hugoVersion, writeHugoSite } from "./hugo.ts";
 
@@ -147,19 +146,12 @@ interface WatchTimes {
 
 async function seedfeedWatch(p: CountPaths, work: string): Promise<WatchTimes> {
   // Imported here, not at the top: a seedfeed that does not load fails this case only, not the Hugo side.
-  const { startWatcher } = await import("../src/dev/watch.ts");
-  const { startServer } = await import("../src/server/serve.ts");
+  const { startDev } = await import("../src/dev/dev.ts");
   const out = join(work, "dist-watch");
-  let server: RunningServer | undefined;
-  let first: Parameters<RunningServer["swap"]>[0] | undefined;
-  const watcher = await startWatcher({
-    seedsDir: p.seeds, outDir: out, overrides: {}, configFile: p.configFile,
-    onSite: (s) => (server ? server.swap(s) : (first = s)),
-    log: () => {},
-  });
+  const dev = await startDev({ seedsDir: p.seeds, outDir: out, overrides: {}, configFile: p.configFile, port: 0, host: "127.0.0.1", log: () => {} });
+  const { watcher, server } = dev;
   const times: WatchTimes = { served: [], onDisk: [] };
   try {
-    server = await startServer({ dir: out, port: 0, host: "127.0.0.1", site: first! });
     const feed = `${server.url}rss.xml`;
     const etag = async () => {
       const res = await fetch(feed);
@@ -181,8 +173,7 @@ async function seedfeedWatch(p: CountPaths, work: string): Promise<WatchTimes> {
       log(`  seedfeed watch edit ${k}: served ${t.served.toFixed(0)} ms, on disk ${t.onDisk.toFixed(0)} ms`);
     }
   } finally {
-    await watcher.close();
-    await server?.close();
+    await dev.close();
     await rm(out, { recursive: true, force: true });
   }
   return times;

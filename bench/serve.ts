@@ -17,7 +17,7 @@ import { request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { build } from "../src/build.ts";
+import { build } from "../src/pipeline.ts";
 import { validateConfig } from "../src/config.ts";
 import { MANIFEST_PATH, readManifestEntries } from "../src/output/manifest.ts";
 import type { RecordedReply } from "./bench-server.ts";

@@ -4,17 +4,16 @@ import { realpathSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { setFlagsFromString } from "node:v8";
-import { build } from "./build.ts";
-import { CONFIG_KEYS, ConfigError, PUBLISH_SECTION, loadConfig, readConfigFile } from "./config.ts";
+import { CONFIG_FLAG_OPTIONS, CONFIG_KEYS, ConfigError, PUBLISH_SECTION, flagOf, loadConfig, overridesFromFlags, readConfigFile } from "./config.ts";
 import { formatDiagnostic } from "./content/article.ts";
-import { terminalProgress } from "./progress.ts";
-import { FEED_PATHS, absoluteUrl } from "./render/urls.ts";
-import { NotBuiltError, type ServedSite } from "./server/from-manifest.ts";
-import type { SiteConfig } from "./types.ts";
 import { DistBusyError } from "./output/write-dist.ts";
-import type { RunningServer, ServeOptions } from "./server/serve.ts";
-// The server (Express) and the watcher are loaded by the commands that use them: `build` starts in
-// half the time without them, which is most of an incremental build of a small site.
+import { build } from "./pipeline.ts";
+import { terminalProgress } from "./progress.ts";
+import { FEED_PATHS } from "./render/urls.ts";
+import { NotBuiltError } from "./server/from-manifest.ts";
+import type { RunningServer } from "./server/serve.ts";
+// The server (Express), the watcher and the hub pings are loaded by the commands that use them: `build`
+// starts in half the time without them, which is most of an incremental build of a small site.
 
 export const EXIT = {
   ok: 0,
@@ -27,11 +26,6 @@ export const EXIT = {
   credentialsRefused: 7,
   tooManyDeletes: 8,
 } as const;
-
-const kebab = (key: string) => key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
-/** Every config key is also a flag: baseUrl → --base-url. */
-const CONFIG_FLAGS = Object.fromEntries(CONFIG_KEYS.map((k) => [kebab(k), { type: "string" as const }]));
 
 const HELP = `seedfeed: build RSS, Atom and JSON feeds from a folder of articles, and serve them.
 
@@ -74,7 +68,7 @@ the config file's "publish" section may set target, endpoint, region, pathStyle,
   --quiet            no progress line
 
 Config overrides for build (each config key is a flag; --cache-control takes JSON):
-  ${CONFIG_KEYS.map((k) => `--${kebab(k)}`).join(" ")}
+  ${CONFIG_KEYS.map((k) => `--${flagOf(k)}`).join(" ")}
   e.g. --base-url https://example.org/blog/ --feed-size 20 --author "Ada Lovelace"
 
 Exit codes:
@@ -98,25 +92,8 @@ const BUILD_OPTIONS = {
   ping: { type: "boolean", default: false },
   quiet: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
-  ...CONFIG_FLAGS,
+  ...CONFIG_FLAG_OPTIONS,
 } satisfies ParseArgsConfig["options"];
-
-function configOverrides(values: Record<string, unknown>): Record<string, unknown> {
-  const overrides: Record<string, unknown> = {};
-  for (const key of CONFIG_KEYS) {
-    const v = values[kebab(key)];
-    if (typeof v !== "string") continue;
-    if (key === "feedSize" || key === "pageSize") overrides[key] = Number(v);
-    else if (key === "cacheControl") {
-      try {
-        overrides[key] = JSON.parse(v);
-      } catch {
-        throw new ConfigError(`--cache-control must be JSON like '{"feed": "public, max-age=600"}'`);
-      }
-    } else overrides[key] = v;
-  }
-  return overrides;
-}
 
 async function runBuild(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: BUILD_OPTIONS, strict: true, allowPositionals: false });
@@ -124,7 +101,7 @@ async function runBuild(args: string[]): Promise<number> {
     process.stdout.write(HELP);
     return EXIT.ok;
   }
-  const config = await loadConfig(values.config, configOverrides(values));
+  const config = await loadConfig(values.config, overridesFromFlags(values));
   const started = performance.now();
   // Progress goes to stderr, and only when it is a terminal and not --quiet; erased before anything else is printed.
   const progress = terminalProgress(process.stderr, { quiet: values.quiet });
@@ -145,7 +122,10 @@ async function runBuild(args: string[]): Promise<number> {
     process.stderr.write(`build failed: ${errors} error${errors === 1 ? "" : "s"} in seeds; ${values.out}/ was not touched (--keep-going writes the valid seeds)\n`);
     return EXIT.invalidSeeds;
   }
-  if (values.ping) await pingChangedFeeds(config, result.files, result.changed, (line) => process.stderr.write(`${line}\n`));
+  if (values.ping) {
+    const { pingChangedFeeds } = await import("./dev/websub.ts");
+    await pingChangedFeeds(config, result.files, result.changed, (line) => process.stderr.write(`${line}\n`));
+  }
   const bytes = result.files.reduce((n, f) => n + f.size, 0);
   process.stdout.write(
     `built ${result.articles} article${result.articles === 1 ? "" : "s"} into ${values.out}/: ${result.files.length} files, ${(bytes / 1024).toFixed(0)} KiB` +
@@ -168,18 +148,6 @@ function parsePort(value: string): number {
   return port;
 }
 
-/** Starts the server; undefined (after saying why) when the port is taken. */
-async function listenOrExplain(command: string, options: ServeOptions): Promise<RunningServer | undefined> {
-  const { PortInUseError, startServer } = await import("./server/serve.ts");
-  try {
-    return await startServer(options);
-  } catch (e) {
-    if (!(e instanceof PortInUseError)) throw e;
-    process.stderr.write(`seedfeed ${command}: ${e.message}\n`);
-    return undefined;
-  }
-}
-
 function printUrls(running: RunningServer, what: string): void {
   const feeds = Object.values(FEED_PATHS).map((p) => `  ${running.url}${p}`).join("\n");
   process.stdout.write(`serving ${what} at ${running.url}\nfeeds:\n${feeds}\n`);
@@ -198,6 +166,18 @@ function untilSignal(close: () => Promise<unknown>): Promise<number> {
   });
 }
 
+/** Runs `start`; says why and gives the exit code when the port is taken or the folder was never built. */
+async function listening<T>(command: string, start: () => Promise<T>): Promise<T | number> {
+  const { PortInUseError } = await import("./server/serve.ts");
+  try {
+    return await start();
+  } catch (e) {
+    if (!(e instanceof PortInUseError) && !(e instanceof NotBuiltError)) throw e;
+    process.stderr.write(`seedfeed ${command}: ${e.message}\n`);
+    return e instanceof PortInUseError ? EXIT.portInUse : EXIT.failure;
+  }
+}
+
 async function runServe(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: SERVE_OPTIONS, strict: true, allowPositionals: false });
   if (values.help) {
@@ -205,32 +185,11 @@ async function runServe(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const port = parsePort(values.port);
-  let running: RunningServer | undefined;
-  try {
-    running = await listenOrExplain("serve", { dir: values.dir, port, host: values.host, ...(values.log ? { log: process.stdout } : {}) });
-  } catch (e) {
-    if (!(e instanceof NotBuiltError)) throw e;
-    process.stderr.write(`seedfeed serve: ${e.message}\n`);
-    return EXIT.failure;
-  }
-  if (!running) return EXIT.portInUse;
+  const { startServer } = await import("./server/serve.ts");
+  const running = await listening("serve", () => startServer({ dir: values.dir, port, host: values.host, log: values.log ? process.stdout : undefined }));
+  if (typeof running === "number") return running;
   printUrls(running, `${values.dir}/`);
   return untilSignal(() => running.close());
-}
-
-/**
- * WebSub: one publish ping per feed whose bytes changed, and none for the others. The feeds readers
- * subscribe to carry the hub's Link header; archive pages do not, and are never pinged.
- */
-function pingChangedFeeds(config: SiteConfig, files: readonly { path: string; link?: string }[], changed: readonly string[], log: (line: string) => void): Promise<unknown> {
-  const hub = config.hub;
-  if (!hub) {
-    log("--ping: no \"hub\" in the config, nothing to ping");
-    return Promise.resolve();
-  }
-  const changedSet = new Set(changed);
-  const feeds = files.filter((f) => f.link !== undefined && changedSet.has(f.path)).map((f) => absoluteUrl(config, f.path));
-  return feeds.length > 0 ? import("./dev/websub.ts").then(({ pingHub }) => pingHub(hub, feeds, { log })) : Promise.resolve();
 }
 
 const DEV_OPTIONS = {
@@ -247,35 +206,22 @@ async function runDev(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const port = parsePort(values.port);
-  let running: RunningServer | undefined;
-  let firstSite: ServedSite | undefined;
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  const { describeRebuild, startWatcher } = await import("./dev/watch.ts");
-  const watcher = await startWatcher({
-    seedsDir: values.seeds,
-    outDir: values.out,
-    ...(values.config ? { configFile: values.config } : {}),
-    overrides: configOverrides(values),
-    onSite: (site) => (running ? running.swap(site) : (firstSite = site)),
-    onRebuild: (report) => {
-      log(describeRebuild(report));
-      // A hub that is down must never hold up or fail a rebuild: the ping runs on its own.
-      if (report.config.hub) void pingChangedFeeds(report.config, report.files, report.changedOutputs, log);
-    },
-    log,
-  });
-  const server = await listenOrExplain("dev", { dir: values.out, port, host: values.host, site: firstSite!, ...(values.log ? { log: process.stdout } : {}) })
-    .catch(async (e: unknown) => {
-      await watcher.close(); // else its file watches keep the process alive
-      throw e;
-    });
-  if (!server) {
-    await watcher.close();
-    return EXIT.portInUse;
-  }
-  running = server;
-  printUrls(server, `${values.out}/ (watching ${values.seeds}/)`);
-  return untilSignal(() => Promise.all([watcher.close(), server.close()]));
+  const { startDev } = await import("./dev/dev.ts");
+  const dev = await listening("dev", () =>
+    startDev({
+      seedsDir: values.seeds,
+      outDir: values.out,
+      configFile: values.config,
+      overrides: overridesFromFlags(values),
+      port,
+      host: values.host,
+      accessLog: values.log ? process.stdout : undefined,
+      log: (line) => process.stderr.write(`${line}\n`),
+    }),
+  );
+  if (typeof dev === "number") return dev;
+  printUrls(dev.server, `${values.out}/ (watching ${values.seeds}/)`);
+  return untilSignal(() => dev.close());
 }
 
 const PUBLISH_OPTIONS = {

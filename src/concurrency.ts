@@ -23,3 +23,37 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   if (failure) throw (failure as PromiseRejectedResult).reason;
   return results;
 }
+
+/**
+ * Runs of one job that never overlap: a call during a run queues exactly one more run, which every later
+ * caller shares (it starts after their call, so it sees what they changed). Waiters share the queued run
+ * rather than call again once the running one ends: that found a newly started run every time and never
+ * resolved, while runs went on back to back forever.
+ */
+export class SerialRuns<T> {
+  private running: Promise<T> | undefined;
+  private queued: Promise<T> | undefined;
+  constructor(private readonly job: () => Promise<T>) {}
+
+  run(): Promise<T> {
+    if (this.queued) return this.queued;
+    if (this.running) {
+      const next = this.running.catch(() => undefined).then(() => {
+        this.queued = undefined;
+        return this.run();
+      });
+      this.queued = next;
+      return next;
+    }
+    const current = this.job().finally(() => {
+      this.running = undefined;
+    });
+    this.running = current;
+    return current;
+  }
+
+  /** Resolves when no run is going or queued. */
+  async idle(): Promise<void> {
+    while (this.queued ?? this.running) await (this.queued ?? this.running)!.catch(() => undefined);
+  }
+}

@@ -82,6 +82,47 @@ export class ConfigError extends Error {}
 /** The config file's settings of `seedfeed publish` (src/publish/settings.ts): not part of the site, so never in its key. */
 export const PUBLISH_SECTION = "publish";
 
+const asText = (text: string): unknown => text;
+
+/** How each key's flag text becomes a value; the value is then checked like one from the file. */
+const FROM_FLAG: Record<keyof SiteConfig, (text: string) => unknown> = {
+  title: asText,
+  description: asText,
+  baseUrl: asText,
+  hub: asText,
+  // A name alone: loadConfig keeps the file's e-mail and URL.
+  author: asText,
+  language: asText,
+  feedSize: Number,
+  pageSize: Number,
+  tagPrefix: asText,
+  cacheControl: (text) => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw new ConfigError(`--cache-control must be JSON like '{"feed": "public, max-age=600"}'`);
+    }
+  },
+};
+
+/** Every config key is also a flag: baseUrl → --base-url. */
+export function flagOf(key: keyof SiteConfig): string {
+  return key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+/** The config flags, for node:util parseArgs. */
+export const CONFIG_FLAG_OPTIONS = Object.fromEntries(CONFIG_KEYS.map((k) => [flagOf(k), { type: "string" as const }]));
+
+/** The config keys set by flags (parseArgs values by flag name), as values for loadConfig's overrides. */
+export function overridesFromFlags(values: Record<string, unknown>): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  for (const key of CONFIG_KEYS) {
+    const text = values[flagOf(key)];
+    if (typeof text === "string") overrides[key] = FROM_FLAG[key](text);
+  }
+  return overrides;
+}
+
 /** Validates a raw object (from JSON or flags) merged over the defaults; throws one error listing every bad key. */
 export function validateConfig(raw: Record<string, unknown>, origin: string): SiteConfig {
   const problems: string[] = [];

@@ -1,6 +1,8 @@
 // Tells a WebSub hub that feeds changed (hub.mode=publish), so subscribers hear of it without polling.
 
 import { setTimeout as sleep } from "node:timers/promises";
+import { absoluteUrl } from "../render/urls.ts";
+import type { SiteConfig } from "../types.ts";
 
 export interface PingOptions {
   /** Attempts per feed, including the first (default 4). */
@@ -25,6 +27,27 @@ export interface PingResult {
 const MAX_RETRY_AFTER_MS = 30_000;
 
 export { hubLinkHeader } from "../render/urls.ts";
+
+/**
+ * The ping policy: one publish ping per feed whose bytes changed, and none for the others. The feeds
+ * readers subscribe to carry the hub's Link header; archive pages do not, and are never pinged.
+ */
+export function pingChangedFeeds(
+  config: SiteConfig,
+  files: readonly { path: string; link?: string }[],
+  changed: readonly string[],
+  log: (line: string) => void,
+  options: Omit<PingOptions, "log"> = {},
+): Promise<unknown> {
+  const hub = config.hub;
+  if (!hub) {
+    log('--ping: no "hub" in the config, nothing to ping');
+    return Promise.resolve();
+  }
+  const changedSet = new Set(changed);
+  const feeds = files.filter((f) => f.link !== undefined && changedSet.has(f.path)).map((f) => absoluteUrl(config, f.path));
+  return feeds.length > 0 ? pingHub(hub, feeds, { ...options, log }) : Promise.resolve();
+}
 
 /** Sends hub.mode=publish for each feed URL (one POST per feed, in parallel), with retries and exponential backoff. Never throws and never rejects. */
 export async function pingHub(hubUrl: string, feedUrls: readonly string[], options: PingOptions = {}): Promise<PingResult[]> {

@@ -56,8 +56,15 @@ export function manifestEntryOf(e: Omit<ManifestEntry, "key">, key: string): Man
  */
 export class SiteEntries {
   readonly byPath: Map<string, ManifestEntry>;
-  constructor(readonly sorted: ManifestEntry[]) {
+  private constructor(readonly sorted: ManifestEntry[]) {
     this.byPath = new Map(sorted.map((e) => [e.path, e]));
+  }
+
+  /** The entries of a whole build, in any order. Throws when two files claim one path. */
+  static of(entries: readonly ManifestEntry[]): SiteEntries {
+    const sorted = entries.slice().sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    for (let i = 1; i < sorted.length; i++) if (sorted[i]!.path === sorted[i - 1]!.path) throw new Error(`two outputs claim the path ${sorted[i]!.path}`);
+    return new SiteEntries(sorted);
   }
 
   /**

@@ -2,18 +2,14 @@
 // concurrency, so no step holds the whole site. A file whose inputs did not change since the previous
 // build is neither rendered nor written: its manifest entry is carried over.
 
+import { codeVersion } from "../code-version.ts";
 import { mapLimit } from "../concurrency.ts";
 import { sha256 } from "../hash.ts";
-import type { PlanChange } from "../render/plan.ts";
 import type { PlannedFile } from "../render/site.ts";
 import type { Article, ArticleMeta, ProgressReport, SiteConfig, StagedFile, StageRequest } from "../types.ts";
 import { cachePolicyFor } from "./cache-policy.ts";
 import { COMPRESSION_LEVELS, type CompressionLevels } from "./compress.ts";
 import { manifestEntryOf, type ManifestEntry } from "./manifest.ts";
-
-function byPath(a: { path: string }, b: { path: string }): number {
-  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
-}
 
 /** Enough files in flight to keep the stage workers busy while the main thread renders. */
 const CONCURRENCY = 32;
@@ -56,16 +52,20 @@ export interface ProduceOptions {
   progress?: ProgressReport;
 }
 
-interface Produced {
-  /** Every file of the site, by path. */
+/** An entry for each planned file, in plan order, and the paths whose bytes changed (or appeared). */
+export interface Produced {
   entries: ManifestEntry[];
-  /** Paths whose bytes changed (or appeared). */
-  changed: string[];
+  written: string[];
 }
 
 function keyOf(p: PlannedFile, options: ProduceOptions): string {
   const versions = p.bodies.map((a) => `${a.id}@${options.versionOf(a)}`).join(",");
   return sha256(`${options.siteKey}\n${p.path}\n${p.about}\n${versions}`).slice(0, 32);
+}
+
+/** The config and seedfeed's code, in one key: a change of either makes every output new. */
+export function siteKeyOf(config: SiteConfig): string {
+  return sha256(`${codeVersion()}\n${JSON.stringify(config)}`).slice(0, 32);
 }
 
 /** Renders a file whose key is new and stages it; its manifest entry, and whether its bytes changed. */
@@ -86,69 +86,39 @@ async function produceFile(p: PlannedFile, key: string, options: ProduceOptions)
   return { entry, written: staged.written };
 }
 
-/** Every file of the site: unchanged ones carried over from the previous build, the others made again. */
-export async function produceOutputs(plan: readonly PlannedFile[], options: ProduceOptions): Promise<Produced> {
-  const changed: string[] = [];
-  const entries = new Array<ManifestEntry>(plan.length);
+/**
+ * Produces planned files against `options.previous`: a file whose key is unchanged keeps its previous
+ * entry (the very same object: the commit tells carried-over files by that) and is neither rendered nor
+ * written; the others are rendered and staged, a few at a time.
+ */
+export async function produceFiles(files: readonly PlannedFile[], options: ProduceOptions): Promise<Produced> {
+  const written: string[] = [];
+  const entries = new Array<ManifestEntry>(files.length);
   // First the files whose inputs are as before: carried over, without rendering, in one quick pass.
   const todo: [number, string][] = [];
-  plan.forEach((p, i) => {
+  files.forEach((p, i) => {
     const key = keyOf(p, options);
     const before = options.previous.get(p.path);
     if (before?.key === key) entries[i] = before;
     else todo.push([i, key]);
   });
-  let done = plan.length - todo.length;
+  let done = files.length - todo.length;
   await mapLimit(todo, CONCURRENCY, async ([i, key]) => {
-    if (++done % 256 === 0) options.progress?.("rendering", done, plan.length);
-    const made = await produceFile(plan[i]!, key, options);
+    if (++done % 256 === 0) options.progress?.("rendering", done, files.length);
+    const made = await produceFile(files[i]!, key, options);
     entries[i] = made.entry;
-    if (made.written) changed.push(plan[i]!.path);
+    if (made.written) written.push(files[i]!.path);
   });
-  const order = plan.map((_, i) => i).sort((a, b) => byPath(plan[a]!, plan[b]!));
-  for (let i = 1; i < order.length; i++) {
-    if (plan[order[i]!]!.path === plan[order[i - 1]!]!.path) throw new Error(`two outputs claim the path ${plan[order[i]!]!.path}`);
-  }
-  return { entries: order.map((i) => entries[i]!), changed: changed.sort() };
+  return { entries, written: written.sort() };
 }
 
-/** What a whole new set of entries changes in dist/: entries not carried over as the very same object, and paths gone. */
-export function changesFrom(entries: readonly ManifestEntry[], previous: ReadonlyMap<string, ManifestEntry>): { changes: Map<string, ManifestEntry | undefined>; gone: string[] } {
+/**
+ * What produced entries change in dist/ (whose entries are `previous`): each entry that is not the very
+ * same object as before, and each path of `gone` that dist/ has, as undefined.
+ */
+export function changesOf(entries: readonly ManifestEntry[], gone: readonly string[], previous: ReadonlyMap<string, ManifestEntry>): Map<string, ManifestEntry | undefined> {
   const changes = new Map<string, ManifestEntry | undefined>();
-  const present = new Set<string>();
-  for (const e of entries) {
-    present.add(e.path);
-    if (previous.get(e.path) !== e) changes.set(e.path, e);
-  }
-  const gone = [...previous.keys()].filter((p) => !present.has(p));
-  for (const p of gone) changes.set(p, undefined);
-  return { changes, gone };
-}
-
-/** What a watch-mode rebuild changed: the new entry of each changed path (undefined: gone). */
-export interface ProducedChange {
-  changes: Map<string, ManifestEntry | undefined>;
-  /** Paths whose bytes changed (or appeared). */
-  changed: string[];
-  /** Paths dist/ has and the site no longer does. */
-  gone: string[];
-}
-
-/** Watch mode: produces only a plan change's files, against `previous` (the entries of dist/ now). */
-export async function produceChange(change: PlanChange, options: ProduceOptions): Promise<ProducedChange> {
-  const changes = new Map<string, ManifestEntry | undefined>();
-  const changed: string[] = [];
-  const todo: [PlannedFile, string][] = [];
-  for (const p of change.fresh) {
-    const key = keyOf(p, options);
-    if (options.previous.get(p.path)?.key !== key) todo.push([p, key]);
-  }
-  await mapLimit(todo, CONCURRENCY, async ([p, key]) => {
-    const made = await produceFile(p, key, options);
-    changes.set(p.path, made.entry);
-    if (made.written) changed.push(p.path);
-  });
-  const gone = change.gone.filter((path) => options.previous.has(path));
-  for (const path of gone) changes.set(path, undefined);
-  return { changes, changed: changed.sort(), gone };
+  for (const e of entries) if (previous.get(e.path) !== e) changes.set(e.path, e);
+  for (const path of gone) if (previous.has(path)) changes.set(path, undefined);
+  return changes;
 }

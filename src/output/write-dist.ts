@@ -167,10 +167,10 @@ export class Staging {
   private readonly waiters: (() => void)[] = [];
   private constructor(readonly out: string, readonly dir: string, private readonly pool: StagePool) {}
 
+  /** Call recoverInterruptedSwap first: a killed build's leftovers beside dist/ are finished or removed there. */
   static open(outDir: string, pool: StagePool): Staging {
     const out = resolve(outDir);
     mkdirSync(dirname(out), { recursive: true });
-    recoverInterruptedSwap(out);
     const dir = mkdtempSync(join(dirname(out), `.${basename(out)}.staging-`));
     chmodSync(dir, 0o755); // mkdtemp makes it private; dist/ is meant to be published
     return new Staging(out, dir, pool);

@@ -11,7 +11,7 @@ import { request } from "node:http";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { corpusFile, writeCorpus } from "../../bench/corpus.ts";
-import { build, type BuildResult } from "../../src/build.ts";
+import { build, type RunResult } from "../../src/pipeline.ts";
 import { seedIndexFile } from "../../src/content/seed-index.ts";
 import { recoverInterruptedSwap } from "../../src/output/write-dist.ts";
 import { startServer } from "../../src/server/serve.ts";
@@ -130,7 +130,7 @@ function sharedSite(): Promise<Site> {
   }));
 }
 
-async function buildOk(seedsDir: string, outDir: string, config: SiteConfig = CONFIG): Promise<BuildResult> {
+async function buildOk(seedsDir: string, outDir: string, config: SiteConfig = CONFIG): Promise<RunResult> {
   const result = await build({ seedsDir, outDir, config });
   expect(result.written, JSON.stringify(result.diagnostics.filter((d) => d.severity === "error"))).toBe(true);
   return result;

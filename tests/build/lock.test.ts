@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { startWatcher } from "../../src/dev/watch.ts";
+import { Watcher } from "../../src/dev/watch.ts";
 import { DistBusyError } from "../../src/output/write-dist.ts";
 import { runCli } from "../helpers/cli.ts";
 import { readTree, treeDifferences } from "../helpers/files.ts";
@@ -77,7 +77,7 @@ describe("the dist/ lock", () => {
 
   it("watch mode: a rebuild while another process holds dist/ fails and changes nothing; the next one, once it is free, applies the edit", async () => {
     const s = await siteWithLock();
-    const watcher = await startWatcher({ seedsDir: s.seeds, outDir: s.out, configFile: s.config, overrides: {}, onSite: () => {}, log: () => {} });
+    const watcher = await Watcher.start({ seedsDir: s.seeds, outDir: s.out, configFile: s.config, overrides: {}, log: () => {} });
     try {
       const before = await readTree(s.out);
       await mkdir(s.lock);

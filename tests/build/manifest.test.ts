@@ -57,7 +57,7 @@ describe("SiteEntries", () => {
   it("after changes, additions and removals applied in place, lists exactly the entries of a fresh sort", () => {
     const entry = (path: string, sha = "0") => ({ path, kind: "html", contentType: "text/html", cacheControl: "no-cache", size: 1, sha256: sha }) as ManifestEntry;
     const initial = ["b.html", "d.html", "f.html", "h.html"].map((p) => entry(p));
-    const entries = new SiteEntries(initial.slice());
+    const entries = SiteEntries.of(initial);
     const changes = new Map<string, ManifestEntry | undefined>([
       ["a.html", entry("a.html")], // before the first
       ["d.html", entry("d.html", "1")], // replaced

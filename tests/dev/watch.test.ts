@@ -1,6 +1,6 @@
-// Watch mode end to end: real seeds and config in a temp folder, startWatcher wired to a real server on an
-// ephemeral loopback port exactly as `seedfeed dev` wires them (onSite swaps the server's site), and
-// node:http clients that see the raw encoded bytes. File events are awaited by polling with a deadline.
+// Watch mode end to end: real seeds and config in a temp folder, `seedfeed dev`'s own startDev (the
+// watcher wired to a real server on an ephemeral loopback port), and node:http clients that see the raw
+// encoded bytes. File events are awaited by polling with a deadline.
 
 import { createHash } from "node:crypto";
 import { createServer, type Server } from "node:http";
@@ -10,13 +10,11 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, test } from "vitest";
-import { build } from "../../src/build.ts";
+import { build } from "../../src/pipeline.ts";
 import { loadConfig } from "../../src/config.ts";
-import { describeRebuild, startWatcher, type RebuildReport, type Watcher } from "../../src/dev/watch.ts";
-import { pingHub } from "../../src/dev/websub.ts";
-import { absoluteUrl } from "../../src/render/urls.ts";
-import type { ServedSite } from "../../src/server/from-manifest.ts";
-import { startServer, type RunningServer } from "../../src/server/serve.ts";
+import { startDev as startSeedfeedDev, type RunningDev } from "../../src/dev/dev.ts";
+import { describeRebuild, Watcher, type RebuildReport } from "../../src/dev/watch.ts";
+import type { RunningServer } from "../../src/server/serve.ts";
 import { markdownSeed, readTree, textSeed, treeDifferences } from "../helpers/files.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 import { get, portOf, type Reply } from "../server/helpers.ts";
@@ -58,7 +56,8 @@ interface Dev {
   port: number;
   logs: string[];
   reports: RebuildReport[];
-  pings: Promise<unknown>[];
+  pingsSettled: RunningDev["pingsSettled"];
+  close(): Promise<void>;
 }
 
 let open: Dev | undefined;
@@ -68,8 +67,7 @@ afterEach(async () => {
   const dev = open;
   open = undefined;
   if (dev) {
-    await dev.watcher.close();
-    await dev.server.close();
+    await dev.close();
     await rm(dev.root, { recursive: true, force: true });
   }
   for (const s of extraServers.splice(0)) {
@@ -78,7 +76,7 @@ afterEach(async () => {
   }
 });
 
-/** `seedfeed dev`, in-process: the same wiring as runDev in src/cli.ts. */
+/** `seedfeed dev`, in-process, through the same startDev as the CLI. */
 async function startDev(options: { hub?: string } = {}): Promise<Dev> {
   const root = await tmp.make();
   const seedsDir = join(root, "seeds");
@@ -88,35 +86,18 @@ async function startDev(options: { hub?: string } = {}): Promise<Dev> {
   await writeFile(configFile, configJson("Watch test site", options.hub));
   const logs: string[] = [];
   const reports: RebuildReport[] = [];
-  const pings: Promise<unknown>[] = [];
-  const log = (line: string) => logs.push(line);
-  let running: RunningServer | undefined;
-  let firstSite: ServedSite | undefined;
-  const watcher = await startWatcher({
+  const dev = await startSeedfeedDev({
     seedsDir,
     outDir: join(root, "dist"),
     configFile,
     overrides: {},
-    onSite: (site) => (running ? running.swap(site) : (firstSite = site)),
-    onRebuild: (report) => {
-      reports.push(report);
-      log(describeRebuild(report));
-      // runDev's pingChangedFeeds (not exported): one publish ping per feed whose bytes changed.
-      const hub = report.config.hub;
-      if (!hub) return;
-      const changed = new Set(report.changedOutputs);
-      const feeds = report.files.filter((f) => f.kind === "feed" && changed.has(f.path)).map((f) => absoluteUrl(report.config, f.path));
-      if (feeds.length > 0) pings.push(pingHub(hub, feeds, { log, attempts: 1 }));
-    },
-    log,
+    port: 0,
+    host: "127.0.0.1",
+    onRebuild: (report) => reports.push(report),
+    log: (line) => logs.push(line),
+    ping: { attempts: 1 },
   });
-  try {
-    running = await startServer({ dir: join(root, "dist"), port: 0, host: "127.0.0.1", site: firstSite! });
-  } catch (e) {
-    await watcher.close();
-    throw e;
-  }
-  open = { root, seedsDir, configFile, watcher, server: running, port: portOf(running), logs, reports, pings };
+  open = { root, seedsDir, configFile, watcher: dev.watcher, server: dev.server, port: portOf(dev.server), logs, reports, pingsSettled: dev.pingsSettled, close: dev.close };
   return open;
 }
 
@@ -354,7 +335,7 @@ describe("seedfeed dev: watch, rebuild, swap", () => {
     const hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}/hub`;
 
     const dev = await startDev({ hub: hubUrl });
-    await Promise.all(dev.pings); // the first build's pings
+    await dev.pingsSettled(); // the first build's pings
     received.length = 0;
 
     const rss = await get(dev.port, "/rss.xml", identity);
@@ -364,18 +345,19 @@ describe("seedfeed dev: watch, rebuild, swap", () => {
     await writeFile(join(dev.seedsDir, seedName(2)), seed(2, "Hub-worthy title"));
     await dev.watcher.rebuild();
     expect([...new Set(dev.reports.slice(reportsBefore).flatMap((r) => r.changed))]).toEqual([seedName(2)]);
-    await Promise.all(dev.pings);
+    await dev.pingsSettled();
     expect(received.map((p) => p.get("hub.mode"))).toEqual(["publish", "publish", "publish"]);
     expect(received.map((p) => p.get("hub.url")).sort()).toEqual(
       ["http://127.0.0.1/atom.xml", "http://127.0.0.1/feed.json", "http://127.0.0.1/rss.xml"],
     );
 
     received.length = 0;
-    const pingsBefore = dev.pings.length;
+    const pingLines = () => dev.logs.filter((l) => l.startsWith("websub:")).length;
+    const pingsBefore = pingLines();
     const quiet = await dev.watcher.rebuild();
     expect(quiet.changedOutputs).toEqual([]);
-    await Promise.all(dev.pings);
-    expect(dev.pings.length).toBe(pingsBefore);
+    await dev.pingsSettled();
+    expect(pingLines()).toBe(pingsBefore);
     expect(received).toEqual([]);
   });
 });
@@ -404,7 +386,7 @@ describe("watch mode writes what a clean build writes", () => {
     for (let i = 1; i <= count; i++) await writeFile(join(seedsDir, name(i)), text(i, `Article ${i}`));
     await writeFile(configFile, JSON.stringify({ ...JSON.parse(configJson("Equivalence")), feedSize: 5, pageSize: 3 }));
     const out = join(root, "dist");
-    const watcher = await startWatcher({ seedsDir, outDir: out, configFile, overrides: {}, onSite: () => {}, log: () => {} });
+    const watcher = await Watcher.start({ seedsDir, outDir: out, configFile, overrides: {}, log: () => {} });
     let k = 0;
     const expectAsClean = async (what: string) => {
       const clean = join(root, `clean-${k++}`);

@@ -1,7 +1,7 @@
 // A site built from a copy of the repository's seeds plus a few more, in a temp folder.
 
 import { join } from "node:path";
-import type { BuildResult } from "../../src/build.ts";
+import type { RunResult } from "../../src/pipeline.ts";
 import type { SiteConfig } from "../../src/types.ts";
 import { copyRepoSeeds, markdownSeed, textSeed } from "./files.ts";
 import { buildSite, expectedEntries, testConfig, type ExpectedEntry } from "./site.ts";
@@ -32,7 +32,7 @@ export interface FixtureSite {
   seeds: string;
   out: string;
   config: SiteConfig;
-  result: BuildResult;
+  result: RunResult;
   /** From loadSeeds on the same folder, newest first. */
   expected: ExpectedEntry[];
 }

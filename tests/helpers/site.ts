@@ -2,7 +2,7 @@
 
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { build, type BuildResult } from "../../src/build.ts";
+import { build, type RunResult } from "../../src/pipeline.ts";
 import { validateConfig } from "../../src/config.ts";
 import { loadSeeds } from "../../src/content/scan.ts";
 import { entryId } from "../../src/render/urls.ts";
@@ -37,7 +37,7 @@ export async function siteWithDist(root: string) {
   return { root, seeds, out, config, before: await readTree(out) };
 }
 
-export async function buildSite(seedsDir: string, outDir: string, options: { keepGoing?: boolean; config?: SiteConfig } = {}): Promise<BuildResult> {
+export async function buildSite(seedsDir: string, outDir: string, options: { keepGoing?: boolean; config?: SiteConfig } = {}): Promise<RunResult> {
   return build({ seedsDir, outDir, config: options.config ?? testConfig(), keepGoing: options.keepGoing });
 }
 

@@ -7,7 +7,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { build, type BuildResult } from "../../src/build.ts";
+import { build, type RunResult } from "../../src/pipeline.ts";
 import { validateConfig } from "../../src/config.ts";
 import { MANIFEST_PATH, parseManifest, type Manifest, type ManifestEntry } from "../../src/output/manifest.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
@@ -77,7 +77,7 @@ export async function writeSeeds(dir: string, seeds: Record<string, string> = SE
   for (const [name, text] of Object.entries(seeds)) await writeFile(join(dir, name), text);
 }
 
-export async function buildInto(seedsDir: string, outDir: string): Promise<BuildResult> {
+export async function buildInto(seedsDir: string, outDir: string): Promise<RunResult> {
   const result = await build({ seedsDir, outDir, config: CONFIG });
   if (!result.written) throw new Error(`fixture build failed: ${JSON.stringify(result.diagnostics)}`);
   return result;
