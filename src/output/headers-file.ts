@@ -3,17 +3,11 @@
 // so the file stays a few dozen rules at any size (Cloudflare Pages reads at most 100). Every URL matches
 // exactly one rule: CDNs join the values of a header set by several matching rules.
 
+import { urlPathsOf } from "../render/urls.ts";
 import { fileHeaders } from "./http-headers.ts";
 import type { ManifestEntry } from "./manifest.ts";
 
 export const HEADERS_FILE_PATH = "_headers";
-
-/** The URL paths a file answers: an index.html also answers its folder. */
-export function urlPathsOf(path: string): string[] {
-  if (path === "index.html") return ["/", "/index.html"];
-  if (path.endsWith("/index.html")) return [`/${path.slice(0, -"index.html".length)}`, `/${path}`];
-  return [`/${path}`];
-}
 
 /**
  * "/archive/3/rss.xml" → "/archive/:p1/rss.xml": the first and last segments stay, the ones between

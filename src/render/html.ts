@@ -4,7 +4,7 @@
 import { escapeHtml as e } from "../escape.ts";
 import type { Article, ArticleMeta, FeedFormat, FeedUrls, SiteConfig } from "../types.ts";
 import { tagSlug } from "./tags.ts";
-import { FEED_TYPES, feedUrls, absoluteUrl, absoluteUrls, articlePath, tagDir } from "./urls.ts";
+import { FEED_PATHS, FEED_TYPES, absoluteUrl, absoluteUrls, articlePath, sitePath, tagDir } from "./urls.ts";
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
@@ -12,11 +12,6 @@ const MONTHS = ["January", "February", "March", "April", "May", "June", "July", 
 export function humanDate(iso: string): string {
   const d = new Date(iso);
   return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}`;
-}
-
-/** A root-relative link that works at any depth, also from the 404 page and under a base path. */
-export function sitePath(config: SiteConfig, path: string): string {
-  return new URL(config.baseUrl).pathname + path;
 }
 
 export interface PageContext {
@@ -45,7 +40,7 @@ function feedAnchors(urls: FeedUrls): string {
 /** `extraFeeds` (absolute URLs) are advertised after the site's own: a tag page's feeds. */
 function layout(ctx: PageContext, page: { title: string; canonical?: string; body: string; extraFeeds?: { title: string; urls: FeedUrls } }): string {
   const { config } = ctx;
-  const feeds = feedUrls(config);
+  const feeds = absoluteUrls(config, FEED_PATHS);
   const discovery = [discoveryLinks(config.title, feeds), ...(page.extraFeeds ? [discoveryLinks(page.extraFeeds.title, page.extraFeeds.urls)] : [])].join("\n");
   return `<!DOCTYPE html>
 <html lang="${e(config.language)}">

@@ -8,7 +8,7 @@ import type { ArticleMeta, SiteConfig } from "../types.ts";
 import type { PageContext } from "./html.ts";
 import type { Paging } from "./paging.ts";
 import { pageNumbers, pageRange } from "./paging.ts";
-import { ArticlePage, headFiles, mainStream, pageContext, pageFiles, siteFiles, streamPaging, tagMembers, tagSlugsOf, tagStream, type PlannedFile, type Stream, type TagMembers } from "./site.ts";
+import { ArticlePage, headFiles, mainStream, pageContext, pageFiles, siteFiles, streamPaging, tagSlugsOf, tagStream, type PlannedFile, type Stream, type TagMembers } from "./site.ts";
 import { tagSlug } from "./tags.ts";
 import { articlePath } from "./urls.ts";
 
@@ -78,7 +78,8 @@ export class SitePlanner {
       }
       files.push(f);
     }
-    this.tags = tagMembers(metas);
+    this.tags = new Map();
+    for (const a of metas) for (const slug of tagSlugsOf(a)) this.tag(slug, a);
     this.tagPlans = new Map();
     for (const slug of [...this.tags.keys()].sort()) {
       const plan = planStream(tagStream(slug, this.tags.get(slug)!, this.ctx.config), this.ctx);
@@ -135,6 +136,7 @@ export class SitePlanner {
     return change;
   }
 
+  /** Lists `a` under the tag `slug` in newest-first order (at the end, when articles come newest first) and counts its spellings. */
   private tag(slug: string, a: ArticleMeta): void {
     let t = this.tags.get(slug);
     if (!t) this.tags.set(slug, (t = { names: new Map(), articles: [] }));

@@ -3,15 +3,14 @@
 // a rebuild can tell an unchanged file from its plan alone and never render it, and bodies are read only
 // for the files that are rendered.
 
-import { sha256 } from "../hash.ts";
 import type { Article, ArticleMeta, FeedDocument, FeedFormat, FeedHistory, FeedUrls, FileKind, SiteConfig } from "../types.ts";
 import { renderAtom } from "./atom.ts";
-import { STYLESHEET, renderArticlePage, renderListPage, renderNotFoundPage, sitePath, type ListPage, type PageContext } from "./html.ts";
+import { STYLESHEET, renderArticlePage, renderListPage, renderNotFoundPage, type ListPage, type PageContext } from "./html.ts";
 import { renderJsonFeed } from "./json-feed.ts";
 import { pageRange, pagingOf, type Paging } from "./paging.ts";
 import { renderRss } from "./rss.ts";
 import { tagSlug } from "./tags.ts";
-import { FEED_TYPES, absoluteUrl, absoluteUrls, archivePaths, articlePath, hubLinkHeader, listPageDir, streamFeedPaths, tagDir } from "./urls.ts";
+import { FEED_TYPES, NOT_FOUND_PATH, absoluteUrl, absoluteUrls, archivePaths, articlePath, folderFile, hubLinkHeader, listPageDir, sitePath, streamFeedPaths, stylesheetPath, tagDir } from "./urls.ts";
 
 const HTML = "text/html; charset=utf-8";
 const CSS = "text/css; charset=utf-8";
@@ -107,7 +106,7 @@ function listFile(stream: Stream, page: PlannedList, ctx: PageContext): PlannedF
   // List pages show publication dates only: an update elsewhere in an article does not date them.
   const updated = newestDate(page.articles, "published");
   return {
-    path: `${page.dir}index.html`,
+    path: folderFile(page.dir),
     kind: "html",
     contentType: HTML,
     ...(updated ? { lastModified: updated } : {}),
@@ -174,23 +173,6 @@ export function tagSlugsOf(a: ArticleMeta): string[] {
   return slugs.length < 2 ? slugs : [...new Set(slugs)];
 }
 
-/** Every tag of the site by slug, with its articles in the order of `metas` (newest first). */
-export function tagMembers(metas: readonly ArticleMeta[]): Map<string, TagMembers> {
-  const bySlug = new Map<string, TagMembers>();
-  for (const a of metas) {
-    if (a.tags.length === 0) continue;
-    a.tags.forEach((tag, i) => {
-      const slug = tagSlug(tag);
-      let t = bySlug.get(slug);
-      if (!t) bySlug.set(slug, (t = { names: new Map(), articles: [] }));
-      t.names.set(tag, (t.names.get(tag) ?? 0) + 1);
-      // An article tagged twice under one slug ("Go", "go") is listed once.
-      if (!a.tags.slice(0, i).some((earlier) => tagSlug(earlier) === slug)) t.articles.push(a);
-    });
-  }
-  return bySlug;
-}
-
 /** One tag's stream; a tag spelled in several ways is shown in its first spelling by code point. */
 export function tagStream(slug: string, t: TagMembers, config: SiteConfig): Stream {
   const name = [...t.names.keys()].sort()[0]!;
@@ -229,7 +211,7 @@ export class ArticlePage implements PlannedFile {
   }
 }
 
-const STYLESHEET_PATH = `assets/style.${sha256(STYLESHEET).slice(0, 12)}.css`;
+const STYLESHEET_PATH = stylesheetPath(STYLESHEET);
 
 export function pageContext(config: SiteConfig): PageContext {
   return { config, stylesheet: sitePath(config, STYLESHEET_PATH) };
@@ -238,7 +220,7 @@ export function pageContext(config: SiteConfig): PageContext {
 /** The files that show no article: the 404 page and the stylesheet. */
 export function siteFiles(ctx: PageContext): PlannedFile[] {
   return [
-    { path: "404.html", kind: "html", contentType: HTML, about: "", bodies: [], render: () => renderNotFoundPage(ctx) },
+    { path: NOT_FOUND_PATH, kind: "html", contentType: HTML, about: "", bodies: [], render: () => renderNotFoundPage(ctx) },
     { path: STYLESHEET_PATH, kind: "immutable", contentType: CSS, about: "", bodies: [], render: () => STYLESHEET },
   ];
 }

@@ -1,5 +1,7 @@
-// Where things live: output paths and their absolute URLs. The only place that knows the URL layout.
+// Where things live: output paths, the URLs they answer, and their absolute URLs. The only place that
+// knows the URL layout: the renderers, the server and _headers all ask here.
 
+import { sha256 } from "../hash.ts";
 import type { Article, FeedFormat, FeedUrls, SiteConfig } from "../types.ts";
 
 export const FEED_PATHS: Record<FeedFormat, string> = { rss: "rss.xml", atom: "atom.xml", json: "feed.json" };
@@ -42,16 +44,54 @@ export function tagDir(slug: string): string {
   return `tags/${slug}/`;
 }
 
+/** The file of a folder URL (the index and list pages): "tags/go/" → "tags/go/index.html". */
+export function folderFile(dir: string): string {
+  return `${dir}index.html`;
+}
+
+/** The site's not-found page: the name every static host looks for. */
+export const NOT_FOUND_PATH = "404.html";
+
+/** The stylesheet's path: its name changes with its content, so it can be cached for a year. */
+export function stylesheetPath(css: string): string {
+  return `assets/style.${sha256(css).slice(0, 12)}.css`;
+}
+
+/** The URL paths a file answers (from the site's root): an index.html also answers its folder. */
+export function urlPathsOf(path: string): string[] {
+  if (path === "index.html") return ["/", "/index.html"];
+  if (path.endsWith("/index.html")) return [`/${path.slice(0, -"index.html".length)}`, `/${path}`];
+  return [`/${path}`];
+}
+
+/** The file a request path names (decoded, without its leading "/"): a folder's index.html, else the path itself. */
+export function fileOfRequest(rel: string): string {
+  return rel === "" || rel.endsWith("/") ? folderFile(rel) : rel;
+}
+
+/**
+ * A request path that names no file but names one in another form: that form (decoded, without its
+ * leading "/"), which the server redirects to. A folder without its slash ("tags/go"); an article
+ * without ".html" ("articles/<id>", as Cloudflare Pages and GitHub Pages link it).
+ */
+export function canonicalFormOf(rel: string, exists: (path: string) => boolean): string | undefined {
+  if (rel === "" || rel.endsWith("/")) return undefined;
+  if (exists(folderFile(`${rel}/`))) return `${rel}/`;
+  if (exists(`${rel}.html`)) return `${rel}.html`;
+  return undefined;
+}
+
+/** A root-relative link that works at any depth, also from the 404 page and under a base path. */
+export function sitePath(config: SiteConfig, path: string): string {
+  return new URL(config.baseUrl).pathname + path;
+}
+
 export function absoluteUrls(config: SiteConfig, paths: FeedUrls): FeedUrls {
   return { rss: absoluteUrl(config, paths.rss), atom: absoluteUrl(config, paths.atom), json: absoluteUrl(config, paths.json) };
 }
 
 export function absoluteUrl(config: SiteConfig, path: string): string {
   return new URL(path, config.baseUrl).href;
-}
-
-export function feedUrls(config: SiteConfig, paths: Record<FeedFormat, string> = FEED_PATHS): Record<FeedFormat, string> {
-  return { rss: absoluteUrl(config, paths.rss), atom: absoluteUrl(config, paths.atom), json: absoluteUrl(config, paths.json) };
 }
 
 /** The entry id: from the identity only, so it survives edits of title and body and a move to another base URL. */

@@ -4,6 +4,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { evaluateConditions } from "./conditional.ts";
 import { StaleBodyError, type ServedFile, type ServedSite } from "./from-manifest.ts";
+import { canonicalFormOf, fileOfRequest } from "../render/urls.ts";
 import { chooseEncoding } from "./negotiate.ts";
 import { ALLOWED_METHODS, hasBadHost } from "./protocol.ts";
 
@@ -35,14 +36,11 @@ export function resolveUrl(rawUrl: string, site: ServedSite): Resolved {
   if (/[\0\\]/.test(decoded)) return { kind: "bad" };
   if (decoded.split("/").some((segment) => segment.startsWith("."))) return { kind: "missing" };
   const rel = decoded.slice(1);
-  const path = rel === "" || rel.endsWith("/") ? `${rel}index.html` : rel;
-  const file = site.files.get(path);
+  const file = site.files.get(fileOfRequest(rel));
   if (file) return { kind: "file", file };
-  const query = q < 0 ? "" : rawUrl.slice(q);
-  if (site.files.has(`${rel}/index.html`)) return { kind: "redirect", location: `${pathname}/${query}` };
-  // An article's URL without ".html", as Cloudflare Pages and GitHub Pages serve it: to the canonical URL.
-  if (rel !== "" && !rel.endsWith("/") && site.files.has(`${rel}.html`)) return { kind: "redirect", location: `${pathname}.html${query}` };
-  return { kind: "missing" };
+  const canonical = canonicalFormOf(rel, (p) => site.files.has(p));
+  if (canonical === undefined) return { kind: "missing" };
+  return { kind: "redirect", location: `${encodeURI(`/${canonical}`)}${q < 0 ? "" : rawUrl.slice(q)}` };
 }
 
 const PLAIN = ["Content-Type", "text/plain; charset=utf-8", "X-Content-Type-Options", "nosniff"];

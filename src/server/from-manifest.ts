@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileHeaders } from "../output/http-headers.ts";
 import { MANIFEST_PATH, readManifestEntries, type ManifestEntry } from "../output/manifest.ts";
 import { sha256 } from "../hash.ts";
+import { NOT_FOUND_PATH } from "../render/urls.ts";
 import { ByteCache } from "./byte-cache.ts";
 import type { Coding } from "./negotiate.ts";
 
@@ -113,7 +114,7 @@ export function servedSite(dir: string, entries: ReadonlyMap<string, ManifestEnt
       return f;
     },
   };
-  const notFound = files.get("404.html");
+  const notFound = files.get(NOT_FOUND_PATH);
   return { files, ...(notFound ? { notFound } : {}) };
 }
 

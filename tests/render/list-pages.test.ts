@@ -4,7 +4,8 @@
 import { describe, expect, it } from "vitest";
 import { decodeHtml, htmlText, validateHtml } from "../helpers/consumers.ts";
 import { testConfig } from "../helpers/site.ts";
-import { renderArticlePage, renderListPage, sitePath, type ListPage, type PageContext } from "../../src/render/html.ts";
+import { renderArticlePage, renderListPage, type ListPage, type PageContext } from "../../src/render/html.ts";
+import { sitePath } from "../../src/render/urls.ts";
 import { pageRange, pagingOf } from "../../src/render/paging.ts";
 import { tagSlug } from "../../src/render/tags.ts";
 import { absoluteUrl, listPageDir, streamFeedPaths, tagDir } from "../../src/render/urls.ts";
