@@ -75,43 +75,49 @@ function clampLastModified(headers: string[]): string[] {
 }
 
 function sendFile(source: SiteSource, req: IncomingMessage, res: ServerResponse, file: ServedFile, status: 200 | 404): void {
-  const coding = chooseEncoding(header(req, "accept-encoding"), file.codings);
-  const rep = file.representations[coding]!;
   const head = req.method === "HEAD";
   const futureDated = file.lastModifiedSeconds !== undefined && isFuture(file.lastModifiedSeconds);
-  if (status === 200) {
-    const h = req.headers;
-    const conditional = h["if-match"] !== undefined || h["if-none-match"] !== undefined || h["if-modified-since"] !== undefined || h["if-unmodified-since"] !== undefined;
-    const outcome = !conditional
-      ? "send"
-      : evaluateConditions(
-          {
-            ifMatch: header(req, "if-match"),
-            ifNoneMatch: header(req, "if-none-match"),
-            ifModifiedSince: header(req, "if-modified-since"),
-            ifUnmodifiedSince: header(req, "if-unmodified-since"),
-          },
-          { etag: rep.etag, ...(file.lastModifiedSeconds !== undefined ? { lastModifiedSeconds: futureDated ? clockSeconds : file.lastModifiedSeconds } : {}) },
-        );
-    if (outcome === "not-modified") {
-      res.writeHead(304, futureDated ? clampLastModified(rep.headers304) : rep.headers304);
-      res.end();
-      return;
+  for (;;) {
+    const rep = file.representations[chooseEncoding(header(req, "accept-encoding"), file.codings)]!;
+    if (status === 200) {
+      const h = req.headers;
+      const conditional = h["if-match"] !== undefined || h["if-none-match"] !== undefined || h["if-modified-since"] !== undefined || h["if-unmodified-since"] !== undefined;
+      const outcome = !conditional
+        ? "send"
+        : evaluateConditions(
+            {
+              ifMatch: header(req, "if-match"),
+              ifNoneMatch: header(req, "if-none-match"),
+              ifModifiedSince: header(req, "if-modified-since"),
+              ifUnmodifiedSince: header(req, "if-unmodified-since"),
+            },
+            { etag: rep.etag, ...(file.lastModifiedSeconds !== undefined ? { lastModifiedSeconds: futureDated ? clockSeconds : file.lastModifiedSeconds } : {}) },
+          );
+      if (outcome === "not-modified") {
+        res.writeHead(304, futureDated ? clampLastModified(rep.headers304) : rep.headers304);
+        res.end();
+        return;
+      }
+      if (outcome === "precondition-failed") return plain(res, 412, "Precondition Failed", [], head);
     }
-    if (outcome === "precondition-failed") return plain(res, 412, "Precondition Failed", [], head);
+    // A HEAD needs the bytes only when their length is not known yet (a coding not compressed so far).
+    const needsBody = !head || rep.headers200 === undefined;
+    let body: Buffer | undefined;
+    try {
+      body = needsBody ? rep.body() : undefined;
+    } catch (e) {
+      if (!(e instanceof StaleBodyError)) throw e;
+      // A build changed dist/ under this site: never send its bytes under the old ETag. Load the new site.
+      source.reload?.();
+      return plain(res, 503, "Service Unavailable: the site is being rebuilt", ["Retry-After", "1", "Cache-Control", "no-store"], head);
+    }
+    // Compressed on demand, the coding was no smaller: the file no longer offers it; choose again.
+    if (needsBody && body === undefined) continue;
+    const headers = status === 200 ? rep.headers200! : rep.headers404!;
+    res.writeHead(status, futureDated && status === 200 ? clampLastModified(headers) : headers);
+    res.end(head ? undefined : body);
+    return;
   }
-  let body: Buffer | undefined;
-  try {
-    body = head ? undefined : rep.body();
-  } catch (e) {
-    if (!(e instanceof StaleBodyError)) throw e;
-    // A build changed dist/ under this site: never send its bytes under the old ETag. Load the new site.
-    source.reload?.();
-    return plain(res, 503, "Service Unavailable: the site is being rebuilt", ["Retry-After", "1", "Cache-Control", "no-store"], head);
-  }
-  const headers = status === 200 ? rep.headers200 : rep.headers404;
-  res.writeHead(status, futureDated && status === 200 ? clampLastModified(headers) : headers);
-  res.end(body);
 }
 
 /**

@@ -1,12 +1,15 @@
 // dist/manifest.json → the site the server answers from. Headers are computed once per file and
 // encoding, on the first request for it; bodies come from dist/ through a bounded cache and are checked
 // against their sha-256, so a site of any size is served in bounded memory and a body never goes out
-// under another body's ETag.
+// under another body's ETag. A coding the build did not precompress is compressed on its first request,
+// by the build's own compress() and levels, and kept in a second bounded cache.
 
 import { accessSync, constants, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { COMPRESSION_LEVELS, type CompressionLevels } from "../output/compress.ts";
 import { fileHeaders } from "../output/http-headers.ts";
 import { MANIFEST_PATH, readManifestEntries, type ManifestEntry } from "../output/manifest.ts";
+import { compress } from "../output/stage-worker.mjs";
 import { sha256 } from "../hash.ts";
 import { NOT_FOUND_PATH } from "../render/urls.ts";
 import { ByteCache } from "./byte-cache.ts";
@@ -14,19 +17,26 @@ import type { Coding } from "./negotiate.ts";
 
 export interface Representation {
   etag: string;
-  /** Flat [name, value, name, value…] lists, ready for writeHead. */
-  headers200: string[];
   headers304: string[];
-  /** For the 404 page: it is not the resource asked for, so no validators. */
-  headers404: string[];
-  /** Throws StaleBodyError when dist/ no longer holds these bytes (a build replaced them). */
-  body(): Buffer;
+  /**
+   * Flat [name, value, name, value…] lists, ready for writeHead; they say the body's length, so for a
+   * coding compressed on demand they are there once body() has made it. headers404 is for the 404 page:
+   * it is not the resource asked for, so no validators.
+   */
+  headers200?: string[];
+  headers404?: string[];
+  /**
+   * The bytes. Throws StaleBodyError when dist/ no longer holds the file's bytes (a build replaced them);
+   * undefined when compressing on demand gave nothing smaller: the file's codings no longer offer it.
+   */
+  body(): Buffer | undefined;
 }
 
 export interface ServedFile {
   path: string;
   /** Whole seconds; absent when the file has no date. */
   lastModifiedSeconds?: number;
+  /** The codings it can be sent in: those precompressed, and those its kind is compressed in on demand. */
   codings: ReadonlySet<Coding>;
   representations: Partial<Record<Coding, Representation>>;
 }
@@ -41,16 +51,38 @@ export class StaleBodyError extends Error {}
 /** The folder has no manifest this seedfeed can serve: it was never built, or by another version. */
 export class NotBuiltError extends Error {}
 
-/** Strong ETag from the content hash of these exact bytes (each encoding has its own). */
-export function etagOf(sha: string): string {
-  return `"${sha.slice(0, 32)}"`;
+/**
+ * Strong ETag of a representation, from the sha-256 of the file's identity bytes and the coding:
+ * `"<32 hex digits>"` for identity, `"<32 hex digits>-br"` and `"<32 hex digits>-gzip"` for the others.
+ * It names the content and the coding, not the compressed bytes, so a variant precompressed by the build
+ * and one compressed on demand share it, and a 304 for br needs no compressed bytes at all.
+ */
+export function etagOf(identitySha: string, coding: Coding = "identity"): string {
+  const tag = identitySha.slice(0, 32);
+  return coding === "identity" ? `"${tag}"` : `"${tag}-${coding}"`;
 }
 
-/** Bodies read from dist/ and checked, by their sha-256. Small sites end up wholly in memory. */
-const bodyCache = new ByteCache(64 * 1024 * 1024);
+const MiB = 1024 * 1024;
 
-function readVerified(file: string, size: number, sha: string): Buffer {
-  const hit = bodyCache.get(sha);
+/**
+ * What a server keeps across the sites it serves (a rebuild's unchanged files keep their bytes), each
+ * bounded by its total size; evicted oldest first, a recently used entry getting one more turn (ByteCache).
+ * `bodies`: files read from dist/ and checked, by their sha-256 (small sites end up wholly in memory).
+ * `encoded`: codings compressed on demand, by the identity bytes' sha-256 and the coding, so a file
+ * changed by a rebuild (another sha-256) can never get the old compressed body.
+ */
+export interface ServerCaches {
+  bodies: ByteCache;
+  encoded: ByteCache;
+}
+
+export const newServerCaches = (encodedBytes = 64 * MiB): ServerCaches => ({ bodies: new ByteCache(64 * MiB), encoded: new ByteCache(encodedBytes) });
+
+/** For the sites watch mode makes: they follow one another in one process. */
+const sharedCaches = newServerCaches();
+
+function readVerified(cache: ByteCache, file: string, size: number, sha: string): Buffer {
+  const hit = cache.get(sha);
   if (hit) return hit;
   let body: Buffer;
   try {
@@ -59,48 +91,78 @@ function readVerified(file: string, size: number, sha: string): Buffer {
     throw new StaleBodyError(`${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (body.length !== size || sha256(body) !== sha) throw new StaleBodyError(`${file} does not match manifest.json`);
-  bodyCache.set(sha, body);
+  cache.set(sha, body);
   return body;
 }
 
 /** The bytes of one coding of a file, as the manifest records them. */
 type Stored = Pick<ManifestEntry, "path" | "size" | "sha256">;
 
-function servedFile(dir: string, entry: ManifestEntry): ServedFile {
+const ENCODINGS = ["br", "gzip"] as const;
+
+function servedFile(dir: string, entry: ManifestEntry, caches: ServerCaches, levels: CompressionLevels): ServedFile {
   // What every coding of the file says alike, computed once.
   const common = fileHeaders(entry);
   const lastModified = entry.lastModified ? new Date(entry.lastModified).toUTCString() : undefined;
   const caching = common.filter(([k]) => k === "Cache-Control" || k === "Vary");
-  const representation = (coding: Coding, stored: Stored): Representation => {
-    const etag = etagOf(stored.sha256);
+  const identityFile = join(dir, entry.path);
+  const readIdentity = () => readVerified(caches.bodies, identityFile, entry.size, entry.sha256);
+  const representation = (coding: Coding): Representation => {
+    const etag = etagOf(entry.sha256, coding);
     const validators: [string, string][] = [["ETag", etag], ...(lastModified ? [["Last-Modified", lastModified] as [string, string]] : [])];
-    const payload: [string, string][] = [
-      ...(coding === "identity" ? [] : [["Content-Encoding", coding] as [string, string]]),
-      ["Content-Length", String(stored.size)],
-    ];
-    const file = join(dir, stored.path);
-    return {
-      etag,
-      headers200: [...common, ...validators, ...payload].flat(),
-      headers404: [...common, ...payload].flat(),
-      // A 304 carries what a 200 would have said about caching and validation (RFC 9110 §15.4.5).
-      headers304: [...validators, ...caching].flat(),
-      body: () => readVerified(file, stored.size, stored.sha256),
+    const withLength = (rep: Representation, size: number): void => {
+      const payload: [string, string][] = [...(coding === "identity" ? [] : [["Content-Encoding", coding] as [string, string]]), ["Content-Length", String(size)]];
+      rep.headers200 = [...common, ...validators, ...payload].flat();
+      rep.headers404 = [...common, ...payload].flat();
     };
+    // A 304 carries what a 200 would have said about caching and validation (RFC 9110 §15.4.5).
+    const rep: Representation = { etag, headers304: [...validators, ...caching].flat(), body: () => undefined };
+    const stored: Stored | undefined = coding === "identity" ? entry : entry[coding];
+    if (stored) {
+      const file = join(dir, stored.path);
+      rep.body = () => readVerified(caches.bodies, file, stored.size, stored.sha256);
+      withLength(rep, stored.size);
+    } else {
+      const encoding = coding as (typeof ENCODINGS)[number];
+      const key = `${entry.sha256}:${encoding}`;
+      rep.body = () => {
+        let bytes = caches.encoded.get(key);
+        if (bytes === undefined) {
+          // Both codings at once, as the build makes them: a request for the other one then costs nothing.
+          const made = compress(readIdentity(), levels[entry.kind]);
+          for (const c of ENCODINGS) {
+            const b = made[c];
+            if (b && !entry[c]) caches.encoded.set(`${entry.sha256}:${c}`, b);
+            else if (!entry[c]) served.codings = new Set([...served.codings].filter((x) => x !== c));
+          }
+          bytes = made[encoding];
+          if (bytes === undefined) return undefined;
+        }
+        if (rep.headers200 === undefined) withLength(rep, bytes.length);
+        return bytes;
+      };
+    }
+    return rep;
   };
-  const representations: Partial<Record<Coding, Representation>> = { identity: representation("identity", entry) };
-  if (entry.br) representations.br = representation("br", entry.br);
-  if (entry.gzip) representations.gzip = representation("gzip", entry.gzip);
-  return {
+  // A coding the build did not precompress is offered when the file's kind is compressed at all.
+  const offered = (c: (typeof ENCODINGS)[number]) => entry[c] !== undefined || levels[entry.kind] !== undefined;
+  const codings: Coding[] = ["identity", ...ENCODINGS.filter(offered)];
+  const served: ServedFile = {
     path: entry.path,
     ...(entry.lastModified ? { lastModifiedSeconds: Math.floor(Date.parse(entry.lastModified) / 1000) } : {}),
-    codings: new Set(Object.keys(representations) as Coding[]),
-    representations,
+    codings: new Set(codings),
+    representations: Object.fromEntries(codings.map((c) => [c, representation(c)])),
   };
+  return served;
 }
 
 /** The site of a manifest's entries; a file's responses are made on its first request, then kept. */
-export function servedSite(dir: string, entries: ReadonlyMap<string, ManifestEntry>): ServedSite {
+export function servedSite(
+  dir: string,
+  entries: ReadonlyMap<string, ManifestEntry>,
+  caches: ServerCaches = sharedCaches,
+  levels: CompressionLevels = COMPRESSION_LEVELS,
+): ServedSite {
   const made = new Map<string, ServedFile>();
   const files = {
     has: (path: string) => entries.has(path),
@@ -109,7 +171,7 @@ export function servedSite(dir: string, entries: ReadonlyMap<string, ManifestEnt
       if (!f) {
         const entry = entries.get(path);
         if (!entry) return undefined;
-        made.set(path, (f = servedFile(dir, entry)));
+        made.set(path, (f = servedFile(dir, entry, caches, levels)));
       }
       return f;
     },
@@ -119,7 +181,7 @@ export function servedSite(dir: string, entries: ReadonlyMap<string, ManifestEnt
 }
 
 /** Reads dist/manifest.json. Bodies are read, and checked, when first asked for. */
-export function loadServedSite(dir: string): ServedSite {
+export function loadServedSite(dir: string, caches: ServerCaches): ServedSite {
   const file = join(dir, MANIFEST_PATH);
   try {
     accessSync(file, constants.R_OK);
@@ -128,5 +190,5 @@ export function loadServedSite(dir: string): ServedSite {
   }
   const entries = readManifestEntries(file);
   if (entries.size === 0) throw new NotBuiltError(`${dir}/manifest.json is not a manifest this seedfeed can read: run "seedfeed build" again`);
-  return servedSite(dir, entries);
+  return servedSite(dir, entries, caches);
 }

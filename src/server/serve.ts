@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { MANIFEST_PATH } from "../output/manifest.ts";
 import type { AddressInfo, Socket } from "node:net";
 import { answerFileHit, createApp, type AppOptions } from "./app.ts";
-import { loadServedSite, type ServedSite } from "./from-manifest.ts";
+import { loadServedSite, newServerCaches, type ServedSite, type ServerCaches } from "./from-manifest.ts";
 import { answerClientError, answerConnect } from "./protocol.ts";
 
 export interface ServeOptions extends AppOptions {
@@ -15,6 +15,8 @@ export interface ServeOptions extends AppOptions {
   site?: ServedSite;
   port: number;
   host: string;
+  /** Bodies and on-demand encodings kept across the sites this server loads; its own, unless given. */
+  caches?: ServerCaches;
 }
 
 export interface RunningServer {
@@ -43,7 +45,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     }
   };
   let loadedStamp = options.site ? "" : stampOf();
-  let site = options.site ?? loadServedSite(options.dir);
+  const caches = options.caches ?? newServerCaches();
+  let site = options.site ?? loadServedSite(options.dir, caches);
   // Watch mode swaps sites itself; a plain server follows builds made beside it by reading the manifest again.
   const reload = options.site
     ? undefined
@@ -51,7 +54,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
         const stamp = stampOf();
         if (stamp === "" || stamp === loadedStamp) return;
         try {
-          site = loadServedSite(options.dir);
+          site = loadServedSite(options.dir, caches);
           loadedStamp = stamp;
         } catch {
           // mid-build: the next request tries again

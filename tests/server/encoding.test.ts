@@ -3,9 +3,8 @@
 
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CODINGS, get, startFixture, urlsFor, type Fixture, type TestCoding } from "./helpers.ts";
+import { CODINGS, decode, get, startFixture, urlsFor, type Fixture, type TestCoding } from "./helpers.ts";
 
 let fx: Fixture;
 beforeAll(async () => {
@@ -14,13 +13,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.close();
 });
-
-function decode(body: Buffer, contentEncoding: string | undefined): Buffer {
-  if (contentEncoding === undefined) return body;
-  if (contentEncoding === "br") return brotliDecompressSync(body);
-  if (contentEncoding === "gzip") return gunzipSync(body);
-  throw new Error(`unexpected Content-Encoding ${contentEncoding}`);
-}
 
 // Accept-Encoding → the coding to send, for files that have all three.
 const TABLE: [string | undefined, TestCoding][] = [

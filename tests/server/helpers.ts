@@ -7,6 +7,7 @@ import { request as httpRequest, type IncomingHttpHeaders, type OutgoingHttpHead
 import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { build, type RunResult } from "../../src/pipeline.ts";
 import { validateConfig } from "../../src/config.ts";
 import { MANIFEST_PATH, parseManifest, type Manifest, type ManifestEntry } from "../../src/output/manifest.ts";
@@ -165,6 +166,14 @@ export function stylesheetPath(manifest: Manifest): string {
 
 export const CODINGS = ["identity", "br", "gzip"] as const;
 export type TestCoding = (typeof CODINGS)[number];
+
+/** A body as its Content-Encoding says: the identity bytes it stands for. */
+export function decode(body: Buffer, contentEncoding: string | undefined): Buffer {
+  if (contentEncoding === undefined || contentEncoding === "identity") return body;
+  if (contentEncoding === "br") return brotliDecompressSync(body);
+  if (contentEncoding === "gzip") return gunzipSync(body);
+  throw new Error(`unexpected Content-Encoding ${contentEncoding}`);
+}
 
 // ------------------------------------------------------------------------------------------- clients
 
