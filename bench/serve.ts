@@ -12,7 +12,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -22,6 +22,7 @@ import { validateConfig } from "../src/config.ts";
 import { MANIFEST_PATH, readManifestEntries } from "../src/output/manifest.ts";
 import type { RecordedReply } from "./bench-server.ts";
 import { writeCorpus } from "./corpus.ts";
+import { withoutVariants } from "./without-variants.ts";
 import { LOAD_GENERATOR, runLoad } from "./load.ts";
 
 const { values } = parseArgs({
@@ -45,6 +46,11 @@ interface Scenario {
   url: string;
   /** Sends If-None-Match with the ETag the server gave: every answer is a 304. */
   conditional?: boolean;
+  /**
+   * Served from a copy of dist/ without variants, so seedfeed compresses on demand (after the warm-up, from
+   * its cache). The "before" server, which could not, is not measured on these.
+   */
+  onDemand?: boolean;
 }
 
 interface Started {
@@ -139,7 +145,12 @@ try {
     { name: "feed 304", url: "/rss.xml", conditional: true },
     { name: "HTML list page GET (br)", url: "/tags/sport/" },
     { name: "article page GET (br)", url: `/${article}` },
+    { name: "HTML list page GET (br, on demand)", url: "/tags/sport/", onDemand: true },
+    { name: "article page GET (br, on demand)", url: `/${article}`, onDemand: true },
   ];
+  const identityOnly = join(work, "identity-only");
+  await cp(dist, identityOnly, { recursive: true });
+  await withoutVariants(identityOnly);
 
   const seedfeed = await startChild(["seedfeed", dist]);
   children.push(seedfeed.child);
@@ -155,13 +166,17 @@ try {
     children.push(before.child);
     servers.before = before;
   }
+  const onDemand = await startChild(["seedfeed", identityOnly]);
+  children.push(onDemand.child);
+  const serverFor = (kind: Kind, s: Scenario): Started => (kind === "seedfeed" && s.onDemand ? onDemand : servers[kind]!);
+  const kindsFor = (s: Scenario): Kind[] => KINDS.filter((k) => !(s.onDemand && k === "before"));
 
   const samples = new Map<string, { perSecond: number; perCpuSecond: number }[]>();
   for (let round = 1; round <= ROUNDS; round++) {
     const order = round % 2 === 1 ? KINDS : [...KINDS].reverse();
     for (const s of scenarios) {
-      for (const kind of order) {
-        const { port, child } = servers[kind]!;
+      for (const kind of order.filter((k) => kindsFor(s).includes(k))) {
+        const { port, child } = serverFor(kind, s);
         const headers = await requestHeaders(s, kind, port, replies.get(s.url)!);
         const url = `http://127.0.0.1:${port}${s.url}`;
         await runLoad({ url, headers, seconds: 1, connections: CONNECTIONS });
@@ -170,7 +185,7 @@ try {
         const perCpuSecond = requests / (cpuSeconds(child.pid!) - cpuBefore);
         const key = `${kind}|${s.name}`;
         samples.set(key, [...(samples.get(key) ?? []), { perSecond, perCpuSecond }]);
-        process.stderr.write(`round ${round} ${kind.padEnd(8)} ${s.name.padEnd(26)} ${perSecond.toFixed(0)} req/s, ${perCpuSecond.toFixed(0)} req per CPU second\n`);
+        process.stderr.write(`round ${round} ${kind.padEnd(8)} ${s.name.padEnd(36)} ${perSecond.toFixed(0)} req/s, ${perCpuSecond.toFixed(0)} req per CPU second\n`);
       }
     }
   }
@@ -183,9 +198,12 @@ try {
     console.log(`| scenario | bytes sent | ${KINDS.join(" | ")} | ${measured.map((k) => `${k} / bare`).join(" | ")} |`);
     console.log(`| --- | ---: | ${KINDS.map(() => "---:").join(" | ")} | ${measured.map(() => "---:").join(" | ")} |`);
     for (const s of scenarios) {
-      const m = (k: Kind) => median(samples.get(`${k}|${s.name}`)!.map((x) => x[figure]));
+      const m = (k: Kind) => median(samples.get(`${k}|${s.name}`)?.map((x) => x[figure]) ?? [Number.NaN]);
       const bytes = s.conditional ? 0 : Buffer.from(replies.get(s.url)!.body, "base64").length;
-      console.log(`| ${s.name} | ${bytes} | ${KINDS.map((k) => m(k).toFixed(0)).join(" | ")} | ${measured.map((k) => `${(m(k) / m("bare")).toFixed(2)}×`).join(" | ")} |`);
+      const cell = (x: number, text: string) => (Number.isNaN(x) ? "–" : text);
+      const rates = KINDS.map((k) => cell(m(k), m(k).toFixed(0)));
+      const ratios = measured.map((k) => cell(m(k), `${(m(k) / m("bare")).toFixed(2)}×`));
+      console.log(`| ${s.name} | ${bytes} | ${rates.join(" | ")} | ${ratios.join(" | ")} |`);
     }
   }
 } finally {

@@ -3,27 +3,16 @@
 // The same bytes and the same ETag as a variant the build precompressed; a 304 needs no compressed bytes;
 // the cache stays within its bound; a file a rebuild replaced never gets its old compressed body.
 
-import { cp, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeCorpus } from "../../bench/corpus.ts";
+import { withoutVariants } from "../../bench/without-variants.ts";
 import { sha256 } from "../../src/hash.ts";
-import { MANIFEST_PATH, manifestEntryOf, readManifestEntries, serializeManifest, type ManifestEntry } from "../../src/output/manifest.ts";
+import { MANIFEST_PATH, readManifestEntries, type ManifestEntry } from "../../src/output/manifest.ts";
 import { etagOf, newServerCaches, type ServerCaches } from "../../src/server/from-manifest.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
 import { buildInto, decode, get, head, makeTempDir, portOf, removeDir, urlsFor, type Reply } from "./helpers.ts";
-
-/**
- * dist/ as a build that precompresses nothing writes it: the variants gone from the folder and the
- * manifest. The manifest is replaced by a rename, as a build does, so a server never reads half of one.
- */
-async function withoutVariants(dist: string): Promise<void> {
-  const entries = [...readManifestEntries(join(dist, MANIFEST_PATH)).values()];
-  for (const e of entries) for (const v of [e.br, e.gzip]) if (v) await rm(join(dist, v.path));
-  const identityOnly = entries.map(({ br: _br, gzip: _gzip, key, ...e }) => manifestEntryOf(e, key ?? ""));
-  await writeFile(join(dist, ".manifest.next"), serializeManifest(identityOnly));
-  await rename(join(dist, ".manifest.next"), join(dist, MANIFEST_PATH));
-}
 
 const ENCODINGS = ["br", "gzip"] as const;
 /** Headers of a reply as the server wrote them, in order, without Date (the only one that moves). */
