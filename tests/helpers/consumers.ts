@@ -37,6 +37,9 @@ const PYTHON = "/usr/bin/python3";
 
 const FEEDPARSER_SCRIPT = `
 import feedparser, json, sys
+def utc(t):
+    # feedparser's own reading of a date (a UTC time tuple), as RFC 3339; None when it could not read it.
+    return "%04d-%02d-%02dT%02d:%02d:%02dZ" % tuple(t[:6]) if t else None
 out = []
 for path in sys.argv[1:]:
     with open(path, "rb") as f:
@@ -53,6 +56,8 @@ for path in sys.argv[1:]:
             "link": e.get("link"),
             "published": e.get("published"),
             "updated": e.get("updated"),
+            "published_utc": utc(e.get("published_parsed")),
+            "updated_utc": utc(e.get("updated_parsed")),
             "content": [c.get("value") for c in e.get("content", [])],
             "content_types": [c.get("type") for c in e.get("content", [])],
             "tags": [t.get("term") for t in e.get("tags", [])],
@@ -70,6 +75,9 @@ export interface PyEntry {
   link: string | null;
   published: string | null;
   updated: string | null;
+  /** The dates as feedparser read them, in UTC: YYYY-MM-DDTHH:MM:SSZ. */
+  published_utc: string | null;
+  updated_utc: string | null;
   content: string[];
   content_types: string[];
   tags: string[];
