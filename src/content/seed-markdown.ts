@@ -16,17 +16,24 @@ const KNOWN_KEYS = new Set(["title", "date", "updated", "summary", "tags", "auth
 const markdown = new MarkdownIt({ html: false, linkify: false, typographer: false });
 
 class FrontMatterError extends Error {
-  constructor(message: string, readonly line?: number) {
+  /** Each problem with its file line; the first is also the error's message. */
+  readonly problems: { line: number | undefined; message: string }[];
+  constructor(message: string, line?: number, more: { line: number; message: string }[] = []) {
     super(message);
+    this.problems = [{ line, message }, ...more];
   }
 }
+
+/** The tags of YAML 1.2's core schema, which is all the front matter is read with. */
+const CORE_TAGS = "!!str, !!int, !!float, !!bool, !!null, !!seq and !!map";
 
 const refuseCode = () => {
   throw new FrontMatterError("front matter in JavaScript or CoffeeScript is not allowed: seeds are data and never run code");
 };
 
 // gray-matter evaluates ---js front matter with eval by default; every code engine is replaced,
-// and YAML goes through the `yaml` package's core schema (no custom tags, dates stay strings).
+// and YAML goes through the `yaml` package's core schema: dates stay strings, and any other tag
+// (!!js/function, !!python/object, !!timestamp, a custom !tag) is an error, never a silent string.
 const GRAY_MATTER_OPTIONS = {
   engines: {
     javascript: refuseCode,
@@ -35,11 +42,17 @@ const GRAY_MATTER_OPTIONS = {
     coffeescript: refuseCode,
     cson: refuseCode,
     yaml: (source: string): object => {
-      const doc = parseDocument(source, { schema: "core", uniqueKeys: true, prettyErrors: false });
+      // resolveKnownTags off: YAML 1.1's !!timestamp, !!binary, !!set, !!omap and !!pairs are unknown too.
+      const doc = parseDocument(source, { schema: "core", resolveKnownTags: false, uniqueKeys: true, prettyErrors: false });
       const first = doc.errors[0];
       // `source` starts with the rest of the opening --- line, so its line n is the file's line n.
       // (linePos is only filled with prettyErrors; the offset is always there.)
       if (first) throw new FrontMatterError(`front matter is not valid YAML: ${first.message.split("\n")[0]}`, lineAt(source, first.pos[0]));
+      const unknownTags = doc.warnings.filter((w) => w.code === "TAG_RESOLVE_FAILED").map((w) => ({
+        line: lineAt(source, w.pos[0]),
+        message: `unknown YAML tag ${source.slice(w.pos[0], w.pos[1]).trim()}: front matter is plain data (the tags allowed are ${CORE_TAGS})`,
+      }));
+      if (unknownTags.length > 0) throw new FrontMatterError(unknownTags[0]!.message, unknownTags[0]!.line, unknownTags.slice(1));
       const data: unknown = doc.toJS();
       if (data === null || data === undefined) return {};
       if (typeof data !== "object" || Array.isArray(data)) throw new FrontMatterError("front matter must be a mapping of keys to values", 2);
@@ -87,8 +100,8 @@ export function parseSeedMarkdown(source: string, text: string): ParseResult {
   try {
     parsed = matter(text, GRAY_MATTER_OPTIONS as unknown as Parameters<typeof matter>[1]);
   } catch (e) {
-    const line = e instanceof FrontMatterError ? e.line : undefined;
-    report("error", line ?? 1, e instanceof FrontMatterError ? e.message : `front matter cannot be read: ${(e as Error).message}`);
+    if (e instanceof FrontMatterError) for (const p of e.problems) report("error", p.line ?? 1, p.message);
+    else report("error", 1, `front matter cannot be read: ${(e as Error).message}`);
     return { diagnostics };
   }
   const data = parsed.data as Record<string, unknown>;

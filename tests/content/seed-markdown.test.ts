@@ -334,3 +334,40 @@ describe("markdown seeds: front matter in a programming language never runs", ()
     expect(r.article?.title).toBe("From JSON");
   });
 });
+
+describe("markdown seeds: YAML tags other than the core schema's are errors naming the line and the tag", () => {
+  it.each([
+    ["title", "!!js/function 'function () { return 1 }'", "!!js/function"],
+    ["title", "!!js/regexp /x/", "!!js/regexp"],
+    ["title", "!!js/undefined ''", "!!js/undefined"],
+    ["summary", "!!python/object/apply:os.system ['ls']", "!!python/object/apply:os.system"],
+    ["summary", "!!python/name:os.system ''", "!!python/name:os.system"],
+    ["author", "!custom someone", "!custom"],
+    ["author", "!<tag:example.org,2025:person> someone", "!<tag:example.org,2025:person>"],
+    ["tags", "!!set {a, b}", "!!set"],
+    ["summary", "!!binary aGVsbG8=", "!!binary"],
+    ["updated", "!!timestamp 2025-03-05", "!!timestamp"],
+  ])("%s: %s", (key, value, tag) => {
+    const fields: Record<string, string> = { title: "T", date: "2025-03-04", [key]: value };
+    const text = `---\n${Object.entries(fields).map(([k, v]) => `${k}: ${v}`).join("\n")}\n---\nBody\n`;
+    const r = parse(text);
+    expect(r.article).toBeUndefined();
+    expect(errorsOf(r)).toEqual([{ severity: "error", file: NAME, line: lineOf(text, `${key}:`), message: expect.stringContaining(`unknown YAML tag ${tag}`) }]);
+  });
+
+  it("a tag on a block collection is reported on the tag's line, and every unknown tag of a seed is reported", () => {
+    const text = "---\ntitle: !!js/function >\n  function () {}\ndate: 2025-03-04\ntags: !!python/object/apply:os.system\n  - rm\n  - -rf\nauthor: !me x\n---\nBody\n";
+    expect(errorsOf(parse(text)).map((e) => [e.line, e.message.split(":")[0]])).toEqual([
+      [lineOf(text, "title:"), "unknown YAML tag !!js/function"],
+      [lineOf(text, "tags:"), "unknown YAML tag !!python/object/apply"],
+      [lineOf(text, "author:"), "unknown YAML tag !me"],
+    ]);
+  });
+
+  it("the core schema's own tags and the non-specific tag are plain data", () => {
+    const text = "---\ntitle: !!str 2025\ndate: ! 2025-03-04\nsummary: !!str yes\ntags: !!seq [!!str a, b]\nauthor: !!str Ada\n---\nBody\n";
+    const r = parse(text);
+    expect(r.diagnostics).toEqual([]);
+    expect(r.article).toMatchObject({ title: "2025", published: "2025-03-04T00:00:00.000Z", summary: "yes", tags: ["a", "b"], author: "Ada" });
+  });
+});
