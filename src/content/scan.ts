@@ -228,7 +228,9 @@ function withoutDuplicateIds(articles: ArticleMeta[], diagnostics: Diagnostic[])
     const group = articles.filter((a) => a.id === id);
     for (const a of group) {
       const others = group.filter((o) => o !== a).map((o) => o.source).sort(byCodePoint).join(", ");
-      diagnostics.push({ severity: "error", file: a.source, line: a.source.endsWith(".txt") ? undefined : 1, message: `identity "${id}" is also used by ${others}` });
+      const markdown = seedFormatOf(a.source) === "markdown";
+      const fix = markdown ? ': rename one of them, or give it its own "id" in the front matter' : "";
+      diagnostics.push({ severity: "error", file: a.source, line: markdown ? 1 : undefined, message: `identity "${id}" is also used by ${others}${fix}` });
     }
   }
   return { metas: articles.filter((a) => !duplicated.has(a.id)) };

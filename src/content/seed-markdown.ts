@@ -6,10 +6,26 @@ import { parseDocument } from "yaml";
 import type { Diagnostic } from "../types.ts";
 import { parseSeedDate } from "./dates.ts";
 import type { ParseResult } from "./seed-text.ts";
+import { slugOf } from "./slug.ts";
 import { hasXmlInvalidChars, removeXmlInvalidChars, splitLines, summarize } from "./text.ts";
 
-/** Ids become URL path segments and parts of tag: URIs, so they are kept to a safe alphabet. */
+/**
+ * Ids become URL path segments and parts of tag: URIs, so they are kept to a safe alphabet. The first
+ * character is a letter or digit: no output path, and nothing a tool is given from dist/, starts with "-".
+ */
 export const ARTICLE_ID = /^[a-z0-9][a-z0-9_-]{0,127}$/;
+
+/**
+ * The id of a Markdown seed without an `id` key: its file name (without .md), lower-cased, when that is
+ * already an id (as before names people use were accepted, so no such article moves); otherwise its slug:
+ * "My first post" → "my-first-post", "café-crème" → "cafe-creme", "--keep-going" → "keep-going", and a
+ * short hash where letters have no ASCII form ("日本語" → 8 hex digits). Two names with one slug clash
+ * as duplicate ids.
+ */
+export function idFromFileName(name: string): string {
+  const lower = name.toLowerCase();
+  return ARTICLE_ID.test(lower) ? lower : slugOf(name, { hash: "lost", emptyPrefix: "", maxLength: 128 });
+}
 const KNOWN_KEYS = new Set(["title", "date", "updated", "summary", "tags", "author", "id"]);
 
 // Raw HTML off: a seed's body is text, and what reaches a reader's page must not carry scripts.
@@ -147,12 +163,9 @@ export function parseSeedMarkdown(source: string, text: string): ParseResult {
   const author = str("author", false);
   if (author === "") report("error", at("author"), "empty author");
 
-  const base = source.slice(source.lastIndexOf("/") + 1).replace(/\.(md|markdown)$/i, "");
-  const id = (str("id", false) ?? base).toLowerCase();
-  if (!ARTICLE_ID.test(id)) {
-    report("error", data.id === undefined ? undefined : at("id"),
-      `id "${id}" ${data.id === undefined ? "(taken from the file name) " : ""}must be 1 to 128 of a-z, 0-9, "-" and "_", starting with a letter or digit`);
-  }
+  const explicitId = str("id", false);
+  const id = explicitId === undefined ? idFromFileName(source.slice(source.lastIndexOf("/") + 1).replace(/\.(md|markdown)$/i, "")) : explicitId.toLowerCase();
+  if (!ARTICLE_ID.test(id)) report("error", at("id"), `id "${id}" must be 1 to 128 of a-z, 0-9, "-" and "_", starting with a letter or digit`);
 
   let tags: string[] = [];
   const rawTags = data.tags;
