@@ -21,12 +21,13 @@ export function seedError(source: string, message: string, line?: number): Parse
   return { diagnostics: [{ severity: "error", file: source, line, message }] };
 }
 
-export function tooLarge(source: string, size: number): ParseResult {
-  return seedError(source, `is ${size} bytes; a seed may be at most ${MAX_SEED_BYTES} bytes (1 MiB)`);
+/** "<seed> is 2000000 bytes; a seed may be at most …", for a size known or not ("more than …"). */
+export function tooLargeMessage(size: number | undefined): string {
+  return `${size === undefined ? `is more than ${MAX_SEED_BYTES} bytes` : `is ${size} bytes`}; a seed may be at most ${MAX_SEED_BYTES} bytes (1 MiB)`;
 }
 
 export function parseSeedBytes(source: string, bytes: Uint8Array): ParseResult {
-  if (bytes.byteLength > MAX_SEED_BYTES) return tooLarge(source, bytes.byteLength);
+  if (bytes.byteLength > MAX_SEED_BYTES) return seedError(source, tooLargeMessage(bytes.byteLength));
   const decoded = decodeUtf8(bytes);
   if (!decoded.ok) return seedError(source, decoded.message, decoded.line);
   let text = decoded.text;

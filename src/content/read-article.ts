@@ -1,10 +1,10 @@
 // A scanned seed's whole article, read again on demand and checked against the seed index.
 
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { sha256 } from "../hash.ts";
 import type { Article, ArticleMeta } from "../types.ts";
 import { parseSeedBytes } from "./parse.ts";
+import { readSeedFile, type SeedReadError } from "./read-seed.ts";
 import type { SeedIndex } from "./seed-index.ts";
 
 /** Thrown when a seed's bytes differ from what the scan saw: a reader must never mix two versions of a seed. */
@@ -25,9 +25,10 @@ export function readArticle(dir: string, index: SeedIndex, meta: ArticleMeta): A
   }
   let bytes: Buffer;
   try {
-    bytes = readFileSync(join(dir, meta.source));
+    bytes = readSeedFile(join(dir, meta.source));
   } catch (e) {
-    throw new SeedChangedError(`${meta.source} vanished during the build (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); build again`);
+    const { code, message } = e as SeedReadError;
+    throw new SeedChangedError(code ? `${meta.source} vanished during the build (${code}); build again` : `${meta.source} changed during the build: it ${message}; build again`);
   }
   if (!record || sha256(bytes) !== record.sha256) throw new SeedChangedError(`${meta.source} changed during the build; build again`);
   const article = parseSeedBytes(meta.source, bytes).article;

@@ -1,12 +1,13 @@
 // seeds/ → article metadata + diagnostics: lists the folder, brings the seed index up to date (a seed
 // is read only when its stat stamp moved) and reports duplicate ids. Never throws for bad input.
 
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { sha256 } from "../hash.ts";
 import type { Article, ArticleMeta, Diagnostic, ProgressReport } from "../types.ts";
 import { byFileAndLine, newestFirst } from "./article.ts";
-import { MAX_SEED_BYTES, parseSeedBytes, seedError, seedFormatOf, tooLarge } from "./parse.ts";
+import { parseSeedBytes, seedError, seedFormatOf } from "./parse.ts";
+import { readSeedFile, SeedReadError } from "./read-seed.ts";
 import { applyScanDelta, metasBefore, type ScanDelta, type ScanListing } from "./scan-delta.ts";
 import { effectiveMeta, recordDiagnostics, type SeedIndex } from "./seed-index.ts";
 import type { ParseResult } from "./seed-text.ts";
@@ -35,20 +36,39 @@ export interface ScanResult extends ScanListing {
   delta?: ScanDelta;
 }
 
-/** Seed files under `dir`, relative, with forward slashes, in code-point order. Dotfiles are skipped. */
-function listSeedFiles(dir: string): { seeds: string[]; ignored: string[] } {
+/**
+ * Seed files under `dir`, relative, with forward slashes, in code-point order, and a warning for each
+ * other file. Dotfiles are skipped. Anything with a seed's name that is not a folder is a seed: a
+ * symbolic link (a dangling one is then reported as unreadable, not silently dropped), and a FIFO,
+ * socket or device, which the read refuses by name. Linked folders are not followed: a link cycle
+ * could never end, and the watcher watches only real folders.
+ */
+function listSeedFiles(dir: string): { seeds: string[]; warnings: Diagnostic[] } {
   const entries = readdirSync(dir, { recursive: true, withFileTypes: true });
   const seeds: string[] = [];
-  const ignored: string[] = [];
+  const warnings: Diagnostic[] = [];
   for (const e of entries) {
-    // A symlinked seed is a seed (a dangling link is then reported as unreadable, not silently dropped).
-    if (!e.isFile() && !e.isSymbolicLink()) continue;
+    if (e.isDirectory()) continue;
     // relative(), not slicing off dir.length: "seeds/", "./seeds" and "seeds" must all give the same names.
     const rel = relative(dir, join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split("\\").join("/");
     if (!isSeedCandidate(rel)) continue;
-    (seedFormatOf(rel) ? seeds : ignored).push(rel);
+    if (e.isSymbolicLink() && isFolder(join(dir, rel))) {
+      warnings.push({ severity: "warning", file: rel, message: "ignored: a link to a folder is not followed (move the folder in, or link its files)" });
+    } else if (seedFormatOf(rel)) {
+      seeds.push(rel);
+    } else {
+      warnings.push({ severity: "warning", file: rel, message: "ignored: a seed is a .txt or .md file" });
+    }
   }
-  return { seeds: seeds.sort(byCodePoint), ignored: ignored.sort(byCodePoint) };
+  return { seeds: seeds.sort(byCodePoint), warnings };
+}
+
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function byCodePoint(a: string, b: string): number {
@@ -98,19 +118,15 @@ function refreshRecord(dir: string, source: string, index: SeedIndex, keep?: (a:
     const st = statSync(path);
     stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
     if (cached && cached.stamp === stamp && !keep) return "same";
-    if (st.size > MAX_SEED_BYTES) {
-      result = tooLarge(source, st.size); // without reading it
-    } else {
-      const bytes = readFileSync(path);
-      sha = sha256(bytes);
-      if (cached && cached.sha256 === sha && !keep) {
-        cached.stamp = stamp;
-        return "restamped";
-      }
-      result = parseSeedBytes(source, bytes);
+    const bytes = readSeedFile(path);
+    sha = sha256(bytes);
+    if (cached && cached.sha256 === sha && !keep) {
+      cached.stamp = stamp;
+      return "restamped";
     }
+    result = parseSeedBytes(source, bytes);
   } catch (e) {
-    result = seedError(source, `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+    result = seedError(source, e instanceof SeedReadError ? e.message : `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   if (result.article) keep?.(result.article);
   const lastGood = result.article ? undefined : cached?.meta ? { meta: cached.meta, sha256: cached.sha256 } : cached?.lastGood;
@@ -152,13 +168,13 @@ export interface ScanOptions {
  */
 export async function scanSeeds(dir: string, index: SeedIndex, options: ScanOptions = {}): Promise<ScanResult> {
   let sources: readonly string[];
-  let ignored: string[] = [];
+  let listingWarnings: Diagnostic[] = [];
   const removed: string[] = [];
   if (options.only) {
     sources = [...new Set(options.only)].filter((s) => isSeedCandidate(s) && seedFormatOf(s)).sort(byCodePoint);
   } else {
     try {
-      ({ seeds: sources, ignored } = listSeedFiles(dir));
+      ({ seeds: sources, warnings: listingWarnings } = listSeedFiles(dir));
     } catch (e) {
       return { metas: [], diagnostics: [{ severity: "error", file: dir, message: `cannot read the seeds folder: ${(e as Error).message}` }], changed: [], removed: [], indexChanged: false };
     }
@@ -189,7 +205,7 @@ export async function scanSeeds(dir: string, index: SeedIndex, options: ScanOpti
     const updated = applyScanDelta(options.previous!, index, before, options.keepLastGood);
     if (updated) return { ...updated, changed: changed.sort(byCodePoint), removed, indexChanged };
   }
-  const diagnostics: Diagnostic[] = ignored.map((file) => ({ severity: "warning" as const, file, message: "ignored: a seed is a .txt or .md file" }));
+  const diagnostics = listingWarnings;
   const parsed: ArticleMeta[] = [];
   for (const record of index.values()) {
     const own = recordDiagnostics(record, options.keepLastGood);
