@@ -8,17 +8,16 @@ const SPELLED: Readonly<Record<string, string>> = { ß: "ss", æ: "ae", œ: "oe"
 const SPELLED_ANY = new RegExp(`[${Object.keys(SPELLED).join("")}]`, "g");
 
 /**
- * "Café Crème" → "cafe-creme": compatibility decomposition (NFKD: "ﬁ" → "fi", full-width "Ａ" → "a"),
- * accents dropped, a few letters spelled out. `lost` tells whether a letter or digit had no ASCII form
- * ("日本語", Greek, Cyrillic): those are dropped, so the words alone no longer tell such texts apart.
+ * "Café Crème" → "café crème" → "cafe creme": compatibility decomposition (NFKD: "ﬁ" → "fi", full-width
+ * "Ａ" → "a"), accents dropped, lower case, a few letters spelled out.
  */
-function asciiWords(text: string): { words: string; lost: boolean } {
-  const folded = text.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase().replace(SPELLED_ANY, (c) => SPELLED[c]!);
-  return {
-    words: folded.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, ""),
-    lost: /[\p{L}\p{N}]/u.test(folded.replace(/[a-z0-9]+/g, "")),
-  };
+function asciiFolded(text: string): string {
+  return text.normalize("NFKD").replace(/\p{M}+/gu, "").toLowerCase().replace(SPELLED_ANY, (c) => SPELLED[c]!);
 }
+
+/** Printable ASCII (most tags and names) has nothing to decompose and no letter without an ASCII form. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
 export interface SlugRule {
   /**
@@ -37,8 +36,12 @@ const HASH_LENGTH = 8;
 
 /** A readable, stable slug: the same text gives the same slug on every machine, in any Unicode normal form. */
 export function slugOf(text: string, rule: SlugRule): string {
-  const key = text.normalize("NFC").toLowerCase();
-  let { words, lost } = asciiWords(text);
+  const ascii = PRINTABLE_ASCII.test(text);
+  const key = ascii ? text.toLowerCase() : text.normalize("NFC").toLowerCase();
+  const folded = ascii ? key : asciiFolded(text);
+  let words = folded.replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  // A letter or digit with no ASCII form was dropped: the words alone no longer tell such texts apart.
+  let lost = !ascii && LETTER_OR_DIGIT.test(folded.replace(/[a-z0-9]+/g, ""));
   if (rule.maxLength !== undefined && words.length > rule.maxLength) {
     words = words.slice(0, rule.maxLength - HASH_LENGTH - 1).replace(/-+$/, "");
     lost = true;
