@@ -41,7 +41,7 @@ export interface ScanResult extends ScanListing {
  * other file. Dotfiles are skipped. Anything with a seed's name that is not a folder is a seed: a
  * symbolic link (a dangling one is then reported as unreadable, not silently dropped), and a FIFO,
  * socket or device, which the read refuses by name. Linked folders are not followed: a link cycle
- * could never end, and the watcher watches only real folders.
+ * would never end.
  */
 function listSeedFiles(dir: string): { seeds: string[]; warnings: Diagnostic[] } {
   const entries = readdirSync(dir, { recursive: true, withFileTypes: true });
