@@ -1,12 +1,12 @@
-// A real S3-compatible server (s3rver, from npm) on a loopback port, and a proxy in front of it that
+// A real S3-compatible server (s3rver, from npm, in a child process) on a loopback port, and a proxy in front of it that
 // records every request and can hold, fail or cut one: what `seedfeed publish` talks to in the tests.
 
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import S3rver from "s3rver";
 
 /** The one access key s3rver knows. It checks the key id, not the signature: a wrong key id is refused. */
 export const S3_CREDENTIALS = { AWS_ACCESS_KEY_ID: "S3RVER", AWS_SECRET_ACCESS_KEY: "S3RVER", AWS_REGION: "us-east-1" };
@@ -21,8 +21,16 @@ export interface S3Server {
 
 export async function startS3(): Promise<S3Server> {
   const directory = await mkdtemp(join(tmpdir(), "seedfeed-s3-"));
-  const server = new S3rver({ port: 0, address: "127.0.0.1", directory, silent: true });
-  const { port } = await server.run();
+  const child = spawn(process.execPath, ["--openssl-legacy-provider", join(import.meta.dirname, "s3-server.mjs"), directory], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    let out = "";
+    child.stdout!.on("data", (d: Buffer) => {
+      out += d;
+      const m = /listening (\d+)/.exec(out);
+      if (m) resolve(Number(m[1]));
+    });
+    child.once("exit", (code) => reject(new Error(`s3rver exited with ${code}`)));
+  });
   const endpoint = `http://127.0.0.1:${port}`;
   return {
     endpoint,
@@ -32,7 +40,11 @@ export async function startS3(): Promise<S3Server> {
       if (!res.ok) throw new Error(`cannot make bucket ${name}: ${res.status} ${await res.text()}`);
     },
     close: async () => {
-      await server.close();
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill();
+        await exited;
+      }
       await rm(directory, { recursive: true, force: true });
     },
   };
