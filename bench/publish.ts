@@ -16,7 +16,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { build } from "../src/build.ts";
+import { build } from "../src/pipeline.ts";
 import { validateConfig } from "../src/config.ts";
 import { MANIFEST_PATH, readManifestEntries } from "../src/output/manifest.ts";
 import { S3_CREDENTIALS, startProxy, startS3, type S3Proxy } from "../tests/helpers/s3.ts";

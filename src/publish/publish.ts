@@ -3,13 +3,13 @@
 
 import { writeFile } from "node:fs/promises";
 import { mapLimit } from "../concurrency.ts";
-import { FEED_PATHS } from "../render/urls.ts";
+import { FEED_PATHS, urlPathOf } from "../render/urls.ts";
 import type { ProgressReport } from "../types.ts";
 import { Bucket, type BucketOptions } from "./bucket.ts";
 import { planPublish, type BucketView, type PublishPlan, type UnknownObject } from "./plan.ts";
 import { readSiteFile, readSiteFiles, type SiteFile } from "./site-files.ts";
 import { STATE_KEY, decodeState, encodeState, type PublishState, type PublishedObject } from "./state.ts";
-import { formatTarget, urlPathOfKey } from "./target.ts";
+import { formatTarget } from "./target.ts";
 
 export interface PublishOptions extends BucketOptions {
   /** The built site. */
@@ -116,7 +116,8 @@ function tooManyDeletes(plan: PublishPlan, maxDeletes: number): TooManyDeletesEr
 function purgeUrls(plan: PublishPlan, baseUrl: string): string[] {
   const paths = new Set<string>();
   for (const b of plan.batches) for (const u of b.uploads) if (u.reason !== "new" && u.reason !== "--force") paths.add(u.file.urlPath);
-  for (const d of plan.deletions) paths.add(urlPathOfKey(d.key));
+  // A deleted key is the path of the file it was stored from: an index.html, or a page at its own URL.
+  for (const d of plan.deletions) paths.add(urlPathOf(d.key));
   return [...paths].sort().map((p) => new URL(p.slice(1), baseUrl).href);
 }
 

@@ -1,6 +1,7 @@
 // Where a site goes in a bucket: the s3:// target, and the object key of each URL. Pure.
 
 import { ConfigError } from "../config.ts";
+import { fileOfRequest } from "../render/urls.ts";
 
 export interface PublishTarget {
   bucket: string;
@@ -31,16 +32,10 @@ export function formatTarget(t: PublishTarget): string {
 }
 
 /**
- * The object key (under the prefix) a URL path is stored at: a folder URL ("/", "/tags/x/") at its
- * index.html, as S3 website hosting's index document finds it; any other URL, extension or not, at
- * exactly its path.
+ * The object key (under the prefix) a URL path is stored at: the file a request for it names (a folder
+ * URL's index.html, which S3 website hosting's index document finds; any other URL, extension or not,
+ * exactly its path).
  */
 export function objectKeyOf(urlPath: string): string {
-  const key = urlPath.slice(1);
-  return key === "" || key.endsWith("/") ? `${key}index.html` : key;
-}
-
-/** The inverse of objectKeyOf: the URL a key answers at (for the purge list of deleted objects). */
-export function urlPathOfKey(key: string): string {
-  return key === "index.html" || key.endsWith("/index.html") ? `/${key.slice(0, -"index.html".length)}` : `/${key}`;
+  return fileOfRequest(urlPath.slice(1));
 }

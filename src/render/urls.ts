@@ -105,12 +105,9 @@ export function hubLinkHeader(hubUrl: string, selfUrl: string): string {
 }
 
 /**
- * The URL path (from the site's root, under the base URL's path) a dist/ file is published at: a folder's
- * index.html at the folder ("/", "/tags/x/"), every other file at its own path. Hosts, `publish` and the
- * crawls in the tests all derive their URLs from this one mapping.
+ * The URL path (from the site's root) a dist/ file is published at, the one its links use: the first of
+ * urlPathsOf ("/" and "/tags/x/" for index files). Hosts, `publish` and the tests' crawls derive URLs from it.
  */
 export function urlPathOf(distPath: string): string {
-  if (distPath === "index.html") return "/";
-  if (distPath.endsWith("/index.html")) return `/${distPath.slice(0, -"index.html".length)}`;
-  return `/${distPath}`;
+  return urlPathsOf(distPath)[0]!;
 }

@@ -3,10 +3,10 @@
 // Content-Type, Cache-Control and security headers. Slow to start (workerd), so not in `npm test`: `npm run test:wrangler` runs it (vitest.hosts.config.ts).
 
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { REPO_ROOT } from "../helpers/files.ts";
+import { freePort } from "../helpers/ports.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 import { makeSite, type Site } from "../publish/helpers.ts";
 import { expectServesAsSeedfeed } from "./helpers.ts";
@@ -16,13 +16,6 @@ let site: Site;
 let wrangler: ChildProcess | undefined;
 let origin: string;
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 beforeAll(async () => {
   const root = await tmp.make();

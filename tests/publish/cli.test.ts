@@ -2,12 +2,12 @@
 // user can get wrong, --dry-run, --max-deletes, the config file, and kill -9 at any point of a publish.
 
 import { spawn } from "node:child_process";
-import { createServer } from "node:net";
 import { cp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CLI, TSX_LOADER, runCli } from "../helpers/cli.ts";
 import { S3_CREDENTIALS, listKeys, type SeenRequest } from "../helpers/s3.ts";
+import { freePort } from "../helpers/ports.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 import { STATE, useS3, changeSite, crawlBucket, expectBucketIsSite, keyOf, makeSite, publishTo, type Site } from "./helpers.ts";
 
@@ -18,14 +18,6 @@ const ENV = { ...S3_CREDENTIALS };
 const publishCli = (bucket: string, dist: string, extra: string[] = [], env: Record<string, string> = {}, endpoint = storage.proxy.endpoint) =>
   runCli(["publish", `s3://${bucket}`, "--dir", dist, "--endpoint", endpoint, "--path-style", ...extra], { env: { ...ENV, ...env } });
 
-/** A port nothing listens on. */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Requests that changed `bucket` since request number `start` of the proxy. */
 const writesTo = (bucket: string, start: number) =>
@@ -54,7 +46,7 @@ describe.concurrent("failures a user can cause: one line and a documented exit c
 
   it("an unreachable endpoint exits 5 after retrying", async () => {
     const bucket = await storage.newBucket();
-    const r = await publishCli(bucket, site.dist, [], {}, `http://127.0.0.1:${await closedPort()}`);
+    const r = await publishCli(bucket, site.dist, [], {}, `http://127.0.0.1:${await freePort()}`);
     expect(r.code).toBe(5);
     expectOneLine(r.stderr, /^seedfeed publish: cannot reach http:\/\/127\.0\.0\.1:\d+\/ .*after 5 attempts.*ECONNREFUSED/);
   });
