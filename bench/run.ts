@@ -85,7 +85,7 @@ interface CountPaths {
 
 function buildCommand(tool: Tool, p: CountPaths, out: string): string[] {
   return tool === "seedfeed"
-    ? [process.execPath, "--import", "tsx", "src/cli.ts", "build", "--seeds", p.seeds, "--out", out, "--config", p.configFile, "--quiet"]
+    ? [process.execPath, "bin/seedfeed.mjs", "build", "--seeds", p.seeds, "--out", out, "--config", p.configFile, "--quiet"]
     : ["hugo", "--quiet", "-s", p.site, "-d", out];
 }
 
@@ -411,7 +411,7 @@ function report(results: CountResult[], started: number): string {
   lines.push(
     "",
     "Wall time and peak memory of a build are those of its process (python3: `subprocess.run`, then `getrusage(RUSAGE_CHILDREN).ru_maxrss`), " +
-      "startup included. seedfeed: `node --import tsx src/cli.ts build --quiet`; it also writes Atom, JSON Feed and brotli/gzip copies, Hugo writes RSS only. " +
+      "startup included. seedfeed: `node bin/seedfeed.mjs build --quiet` (the compiled CLI in lib/, compiled by `npm run bench` first); it also writes Atom, JSON Feed and brotli/gzip copies, Hugo writes RSS only. " +
       "Hugo: `hugo --quiet`. Watch mode: seedfeed's watcher and server in the bench process (ETag of `rss.xml` changes; `dist/rss.xml` holds the edit), " +
       "`hugo server --renderToDisk --disableFastRender` (`index.xml` served and on disk holds the edit); both include file-watch latency and debounce. " +
       "Compression rows: the brotli and gzip calls of the stage workers over every file of seedfeed's first clean build, one after another on one core " +

@@ -7,13 +7,12 @@ import { setFlagsFromString } from "node:v8";
 import { CONFIG_FLAG_OPTIONS, CONFIG_KEYS, ConfigError, PUBLISH_SECTION, flagOf, loadConfig, overridesFromFlags, readConfigFile } from "./config.ts";
 import { formatDiagnostic } from "./content/article.ts";
 import { DistBusyError } from "./output/write-dist.ts";
-import { build } from "./pipeline.ts";
 import { terminalProgress } from "./progress.ts";
 import { FEED_PATHS } from "./render/urls.ts";
 import { NotBuiltError } from "./server/from-manifest.ts";
 import type { RunningServer } from "./server/serve.ts";
-// The server (Express), the watcher and the hub pings are loaded by the commands that use them: `build`
-// starts in half the time without them, which is most of an incremental build of a small site.
+// The pipeline, the server (Express), the watcher and the hub pings are loaded by the commands that use
+// them: `build` starts in half the time without the server, and `--help` or a usage error in milliseconds.
 
 export const EXIT = {
   ok: 0,
@@ -105,6 +104,7 @@ async function runBuild(args: string[]): Promise<number> {
   const started = performance.now();
   // Progress goes to stderr, and only when it is a terminal and not --quiet; erased before anything else is printed.
   const progress = terminalProgress(process.stderr, { quiet: values.quiet });
+  const { build } = await import("./pipeline.ts");
   let result: Awaited<ReturnType<typeof build>>;
   try {
     result = await build({ seedsDir: values.seeds, outDir: values.out, config, keepGoing: values["keep-going"], progress: progress.report });
