@@ -141,7 +141,9 @@ export interface FeedDocument {
   /** Absolute URL of this feed in each format. */
   selfUrl: Record<FeedFormat, string>;
   /** Newest first. */
-  entries: Article[];
+  entries: readonly ArticleMeta[];
+  /** An entry's article with its text: read only for entries whose fragment is not kept (render/fragments.ts). */
+  body(m: ArticleMeta): Article;
   /** The newest `updated` of the entries: the feed changes date only when its content does. */
   updated: string;
   history: FeedHistory;

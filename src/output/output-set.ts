@@ -72,8 +72,7 @@ export function siteKeyOf(config: SiteConfig): string {
 async function produceFile(p: PlannedFile, key: string, options: ProduceOptions): Promise<{ entry: ManifestEntry; written: boolean }> {
   const before = options.previous.get(p.path);
   const levels = (options.levels ?? COMPRESSION_LEVELS)[p.kind];
-  const loaded = new Map(p.bodies.map((m) => [m.id, options.bodies.get(m)]));
-  const text = p.render(loaded);
+  const text = p.render((m) => options.bodies.get(m));
   const staged = await options.stage({ path: p.path, text, ...(levels ? { levels } : {}), ...(before ? { previousSha: before.sha256 } : {}) });
   // Same bytes from new inputs (an edit elsewhere on a page): the file in dist/ and its variants stay.
   const variants = staged.written ? staged : before!;

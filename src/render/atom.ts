@@ -2,13 +2,15 @@
 
 import { Feed } from "feed";
 import { escapeHtml } from "../escape.ts";
-import type { FeedDocument, SiteConfig } from "../types.ts";
+import type { Article, FeedDocument, SiteConfig } from "../types.ts";
 import { FH_NS, addRootAttributes, historyOf, insertHeadElements } from "./feed-history.ts";
+import { cutEntries, entryFragments, type CutDocument, type EntryFragments } from "./fragments.ts";
 import { GENERATOR } from "./rss.ts";
 import { TextSlots } from "./slots.ts";
 import { absoluteUrl, articlePath, entryId } from "./urls.ts";
 
-export function renderAtom(doc: FeedDocument, config: SiteConfig): string {
+/** The document laid out by `feed` with `entries` (a subset of the document's), cut at its entries, every piece escaped. */
+function layOut(doc: FeedDocument, config: SiteConfig, entries: readonly Article[]): CutDocument {
   const slots = new TextSlots();
   const { name, email, url } = config.author;
   const feed = new Feed({
@@ -22,7 +24,7 @@ export function renderAtom(doc: FeedDocument, config: SiteConfig): string {
     ...(config.hub ? { hub: config.hub } : {}),
     author: { name: slots.put(name), ...(email ? { email: slots.put(email) } : {}), ...(url ? { link: url } : {}) },
   });
-  for (const a of doc.entries) {
+  for (const a of entries) {
     const id = entryId(config, a);
     // feed v6 runs every entry id through new URL(); tag: URIs survive it unchanged, but check, never trust.
     if (new URL(id).href !== id) throw new Error(`entry id ${id} would be rewritten by the feed library`);
@@ -54,5 +56,15 @@ export function renderAtom(doc: FeedDocument, config: SiteConfig): string {
     .atom1()
     // feed v6 declares every entry title type="html"; ours are plain text.
     .replaceAll('<title type="html"><![CDATA[', "<title><![CDATA[");
-  return `${slots.fill(insertHeadElements(addRootAttributes(skeleton, "feed", root), "feed", "entry", lines))}\n`;
+  const cut = cutEntries(insertHeadElements(addRootAttributes(skeleton, "feed", root), "feed", "entry", lines), "feed", "entry");
+  return { head: slots.fill(cut.head), entries: cut.entries.map((e) => slots.fill(e)), tail: `${slots.fill(cut.tail)}\n` };
+}
+
+/** The Atom document; entries kept in `kept` are reused, the others laid out by `feed` and kept. */
+export function renderAtom(doc: FeedDocument, config: SiteConfig, kept?: EntryFragments): string {
+  let laidOut: CutDocument | undefined;
+  const entries = entryFragments(doc.entries, "atom", kept, doc.body, (articles) => (laidOut = layOut(doc, config, articles)).entries);
+  // The head of an Atom feed does not depend on its entries.
+  laidOut ??= layOut(doc, config, []);
+  return laidOut.head + entries.join("") + laidOut.tail;
 }

@@ -3,6 +3,7 @@
 
 import { escapeHtml as e } from "../escape.ts";
 import type { Article, ArticleMeta, FeedFormat, FeedUrls, SiteConfig } from "../types.ts";
+import { entryFragments, type EntryFragments } from "./fragments.ts";
 import { tagSlug } from "./tags.ts";
 import { FEED_PATHS, FEED_TYPES, absoluteUrl, absoluteUrls, articlePath, sitePath, tagDir } from "./urls.ts";
 
@@ -18,6 +19,8 @@ export interface PageContext {
   config: SiteConfig;
   /** Site path of the content-hashed stylesheet. */
   stylesheet: string;
+  /** Entries already rendered, reused by the pages and feeds that show them again (the planner's). */
+  fragments?: EntryFragments;
 }
 
 function timeTag(iso: string): string {
@@ -86,7 +89,9 @@ export interface ListPage {
   title: string;
   description?: string;
   /** Newest first; their summaries are shown. */
-  articles: readonly Article[];
+  articles: readonly ArticleMeta[];
+  /** An article with its text (the summary): read only for entries whose fragment is not kept. */
+  body(m: ArticleMeta): Article;
   /** Folder of the page with newer articles ("" is the index) and of the page with older ones. */
   newer?: string;
   older?: string;
@@ -100,9 +105,9 @@ export interface ListPage {
 export function renderListPage(ctx: PageContext, page: ListPage): string {
   const { config } = ctx;
   const href = (a: ArticleMeta) => sitePath(config, articlePath(a));
-  const items = page.articles
-    .map((a) => `<li><a href="${e(href(a))}">${e(a.title)}</a> ${timeTag(a.published)}<p>${e(a.summary)}</p></li>`)
-    .join("\n");
+  const items = entryFragments(page.articles, "list", ctx.fragments, page.body, (articles) =>
+    articles.map((a) => `<li><a href="${e(href(a))}">${e(a.title)}</a> ${timeTag(a.published)}<p>${e(a.summary)}</p></li>`),
+  ).join("\n");
   const feeds = page.feeds && { title: page.feeds.title, urls: absoluteUrls(config, page.feeds.urls) };
   // rel in reading order, as on a paginated article: "next" is the following page, which holds older entries.
   const nav = [

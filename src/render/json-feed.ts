@@ -3,7 +3,8 @@
 // tenth of a clean build's main thread).
 // The feed's history (RFC 5005) goes in `next_url` and in an `_rfc5005` extension object.
 
-import type { FeedDocument, FeedHistory, Person, SiteConfig } from "../types.ts";
+import type { Article, FeedDocument, FeedHistory, Person, SiteConfig } from "../types.ts";
+import { entryFragments, type EntryFragments } from "./fragments.ts";
 import { historyOf } from "./feed-history.ts";
 import { absoluteUrl, articlePath, entryId } from "./urls.ts";
 
@@ -35,7 +36,28 @@ function jsonAuthor(p: Person): { name: string; url?: string } {
   return p.url ? { name: p.name, url: p.url } : { name: p.name };
 }
 
-export function renderJsonFeed(doc: FeedDocument, config: SiteConfig): string {
+/** One item as the document shows it: indented for its place in `items`. */
+function item(a: Article, config: SiteConfig): string {
+  const out = {
+    id: entryId(config, a),
+    url: absoluteUrl(config, articlePath(a)),
+    title: a.title,
+    content_html: a.contentHtml,
+    summary: a.summary || undefined,
+    date_published: a.published,
+    date_modified: a.updated,
+    authors: [{ name: a.author ?? config.author.name }],
+    tags: a.tags.length > 0 ? a.tags : undefined,
+  };
+  return `${ITEM_INDENT}${JSON.stringify(out, null, 2).replaceAll("\n", `\n${ITEM_INDENT}`)}`;
+}
+
+/** Where JSON.stringify(…, null, 2) puts an element of the top-level `items` array. */
+const ITEM_INDENT = "    ";
+const NO_ITEMS = '"items": []\n}';
+
+/** The JSON Feed document; items kept in `kept` are reused, the others made and kept. */
+export function renderJsonFeed(doc: FeedDocument, config: SiteConfig, kept?: EntryFragments): string {
   const out = {
     version: JSON_FEED_VERSION,
     title: doc.title,
@@ -48,17 +70,11 @@ export function renderJsonFeed(doc: FeedDocument, config: SiteConfig): string {
     authors: [jsonAuthor(config.author)],
     hubs: config.hub ? [{ type: "WebSub", url: config.hub }] : undefined,
     _rfc5005: rfc5005(doc.history),
-    items: doc.entries.map((a) => ({
-      id: entryId(config, a),
-      url: absoluteUrl(config, articlePath(a)),
-      title: a.title,
-      content_html: a.contentHtml,
-      summary: a.summary || undefined,
-      date_published: a.published,
-      date_modified: a.updated,
-      authors: [{ name: a.author ?? config.author.name }],
-      tags: a.tags.length > 0 ? a.tags : undefined,
-    })),
+    // Last, so the items go where the empty list is, laid out as JSON.stringify lays out a list.
+    items: [],
   };
-  return `${JSON.stringify(out, null, 2)}\n`;
+  const frame = JSON.stringify(out, null, 2);
+  const items = entryFragments(doc.entries, "json", kept, doc.body, (articles) => articles.map((a) => item(a, config)));
+  if (items.length === 0) return `${frame}\n`;
+  return `${frame.slice(0, -NO_ITEMS.length)}"items": [\n${items.join(",\n")}\n  ]\n}\n`;
 }

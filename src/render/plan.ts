@@ -59,33 +59,54 @@ export class SitePlanner {
   private tags = new Map<string, TagMembers>();
   private tagPlans = new Map<string, StreamPlan>();
 
-  constructor(config: SiteConfig) {
-    this.ctx = pageContext(config);
+  /** Without `keepFragments`, every document renders all of its entries (what the fragment test compares against). */
+  constructor(config: SiteConfig, options: { keepFragments?: boolean } = {}) {
+    this.ctx = pageContext(config, options.keepFragments ?? true);
   }
 
-  /** Every file of the site. `metas` newest first (as the scan returns them). */
+  /**
+   * Every file of the site. `metas` newest first (as the scan returns them). The order is the order of
+   * rendering, chosen so that what one file makes, the next ones reuse: an article's page just before the
+   * first file that shows it (one read of its body); the site's pages from the oldest, each tag's page
+   * right after the site's page that shows its newest article, and the head feeds last, just after the
+   * pages that show their articles, so their entries' fragments are still kept (render/fragments.ts).
+   */
   full(metas: readonly ArticleMeta[]): PlannedFile[] {
     const files = siteFiles(this.ctx);
     this.main = planStream(mainStream(metas, this.ctx.config), this.ctx);
-    // Every article is on one page of the site's stream. Its own page is planned just before the first
-    // file that shows it, so files are rendered in that order and share one read of each body.
-    const planned = new Set<ArticleMeta>();
-    for (const f of filesOf(this.main)) {
-      for (const a of f.bodies) {
-        if (planned.has(a)) continue;
-        planned.add(a);
-        files.push(new ArticlePage(a, this.ctx));
-      }
-      files.push(f);
-    }
     this.tags = new Map();
     for (const a of metas) for (const slug of tagSlugsOf(a)) this.tag(slug, a);
     this.tagPlans = new Map();
-    for (const slug of [...this.tags.keys()].sort()) {
-      const plan = planStream(tagStream(slug, this.tags.get(slug)!, this.ctx.config), this.ctx);
-      this.tagPlans.set(slug, plan);
-      files.push(...filesOf(plan));
+    for (const slug of [...this.tags.keys()].sort()) this.tagPlans.set(slug, planStream(tagStream(slug, this.tags.get(slug)!, this.ctx.config), this.ctx));
+    const planned = new Set<ArticleMeta>();
+    const push = (page: readonly PlannedFile[]) => {
+      for (const f of page) {
+        for (const a of f.bodies) {
+          if (planned.has(a)) continue;
+          planned.add(a);
+          files.push(new ArticlePage(a, this.ctx));
+        }
+        files.push(f);
+      }
+    };
+    // Tag pages by the newest article they show.
+    const tagPagesAfter = new Map<ArticleMeta, PlannedFile[][]>();
+    for (const plan of this.tagPlans.values()) {
+      for (const page of plan.pages) {
+        const newest = page[0]!.bodies[0]!;
+        tagPagesAfter.set(newest, [...(tagPagesAfter.get(newest) ?? []), page]);
+      }
     }
+    for (const page of this.main.pages) {
+      push(page);
+      for (const a of page[0]!.bodies) {
+        for (const tagPage of tagPagesAfter.get(a) ?? []) push(tagPage);
+        tagPagesAfter.delete(a);
+      }
+    }
+    push(this.main.head);
+    for (const tagPage of [...tagPagesAfter.values()].flat()) push(tagPage); // none: every article is on a page of the site's
+    for (const plan of this.tagPlans.values()) push(plan.head);
     return files;
   }
 

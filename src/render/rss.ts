@@ -2,15 +2,17 @@
 
 import { Feed } from "feed";
 import { escapeHtml } from "../escape.ts";
-import type { FeedDocument, SiteConfig } from "../types.ts";
+import type { Article, FeedDocument, SiteConfig } from "../types.ts";
 import { FH_NS, addRootAttributes, historyOf, insertHeadElements } from "./feed-history.ts";
+import { cutEntries, entryFragments, placeholderOf, type CutDocument, type EntryFragments } from "./fragments.ts";
 import { TextSlots } from "./slots.ts";
 import { entryId, absoluteUrl, articlePath } from "./urls.ts";
 
 export const GENERATOR = "seedfeed";
 const ATOM_NS = "http://www.w3.org/2005/Atom";
 
-export function renderRss(doc: FeedDocument, config: SiteConfig): string {
+/** The document laid out by `feed` with `entries` (a subset of the document's), cut at its items, every piece escaped. */
+function layOut(doc: FeedDocument, config: SiteConfig, entries: readonly Article[]): CutDocument {
   const slots = new TextSlots();
   const feed = new Feed({
     title: slots.put(doc.title),
@@ -23,7 +25,7 @@ export function renderRss(doc: FeedDocument, config: SiteConfig): string {
     feedLinks: { rss: doc.selfUrl.rss },
     ...(config.hub ? { hub: config.hub } : {}),
   });
-  for (const a of doc.entries) {
+  for (const a of entries) {
     feed.addItem({
       title: slots.put(a.title),
       // A tag: URI is not a URL to fetch, so isPermaLink="false" (which feed v6 forces with an id) is truthful here.
@@ -46,6 +48,14 @@ export function renderRss(doc: FeedDocument, config: SiteConfig): string {
     ...links.map(([rel, urls]) => `<atom:link href="${slots.put(urls.rss)}" rel="${rel}" type="application/rss+xml"/>`),
   ];
   const root = { ...(links.length > 0 ? { "xmlns:atom": ATOM_NS } : {}), ...(marker ? { "xmlns:fh": FH_NS } : {}) };
-  const skeleton = insertHeadElements(addRootAttributes(feed.rss2(), "rss", root), "channel", "item", lines);
-  return `${slots.fill(skeleton)}\n`;
+  const cut = cutEntries(insertHeadElements(addRootAttributes(feed.rss2(), "rss", root), "channel", "item", lines), "channel", "item");
+  return { head: slots.fill(cut.head), entries: cut.entries.map((e) => slots.fill(e)), tail: `${slots.fill(cut.tail)}\n` };
+}
+
+/** The RSS document; items kept in `kept` are reused, the others laid out by `feed` and kept. */
+export function renderRss(doc: FeedDocument, config: SiteConfig, kept?: EntryFragments): string {
+  let laidOut: CutDocument | undefined;
+  const items = entryFragments(doc.entries, "rss", kept, doc.body, (articles) => (laidOut = layOut(doc, config, articles)).entries);
+  laidOut ??= layOut(doc, config, doc.entries.slice(0, 1).map(placeholderOf));
+  return laidOut.head + items.join("") + laidOut.tail;
 }

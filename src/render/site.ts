@@ -5,6 +5,7 @@
 
 import type { Article, ArticleMeta, FeedDocument, FeedFormat, FeedHistory, FeedUrls, FileKind, SiteConfig } from "../types.ts";
 import { renderAtom } from "./atom.ts";
+import { EntryFragments } from "./fragments.ts";
 import { STYLESHEET, renderArticlePage, renderListPage, renderNotFoundPage, type ListPage, type PageContext } from "./html.ts";
 import { renderJsonFeed } from "./json-feed.ts";
 import { pageRange, pagingOf, type Paging } from "./paging.ts";
@@ -31,9 +32,10 @@ export interface PlannedFile {
    * articles in `bodies` (which are the output set's business: the plan needs no seed versions).
    */
   about: string;
-  /** Articles whose bodies the file shows: read before `render`. */
+  /** Articles the file shows (their text too): part of its key. */
   bodies: readonly ArticleMeta[];
-  render(bodies: ReadonlyMap<string, Article>): string;
+  /** The file's text; `body` reads an article's text, and is called only for entries not kept as fragments. */
+  render(body: (m: ArticleMeta) => Article): string;
 }
 
 /** A list of articles with its own feeds, archive pages and HTML list pages: the site's, or one tag's. */
@@ -62,30 +64,25 @@ function historyInputs(h: FeedHistory): string {
   return `archive<${h.prevArchive?.atom ?? ""}>${h.nextArchive?.atom ?? ""}`;
 }
 
-const articlesOf = (metas: readonly ArticleMeta[], bodies: ReadonlyMap<string, Article>): Article[] =>
-  metas.map((m) => {
-    const a = bodies.get(m.id);
-    if (!a) throw new Error(`the body of ${m.source} was not loaded`);
-    return a;
-  });
-
-function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMeta[], history: FeedHistory, config: SiteConfig): PlannedFile[] {
+function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMeta[], history: FeedHistory, ctx: PageContext): PlannedFile[] {
+  const { config } = ctx;
   const kind: FileKind = history.kind === "archive" ? "archive" : "feed";
   const selfUrl = absoluteUrls(config, paths);
   const updated = newestDate(entries);
   // The hub is only for the feeds readers subscribe to; archive pages do not change for subscribers.
   const hub = config.hub && history.kind !== "archive" ? config.hub : undefined;
-  const doc = (bodies: ReadonlyMap<string, Article>): FeedDocument => ({
+  const doc = (body: (m: ArticleMeta) => Article): FeedDocument => ({
     id: stream.feedId,
     title: stream.title,
     description: stream.description,
     homeUrl: absoluteUrl(config, stream.base),
     selfUrl,
-    entries: articlesOf(entries, bodies),
+    entries,
+    body,
     updated: updated ?? NO_ENTRIES_DATE,
     history,
   });
-  const renderers: Record<FeedFormat, (d: FeedDocument, c: SiteConfig) => string> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed };
+  const renderers: Record<FeedFormat, typeof renderRss> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed };
   const about = `${stream.title}|${historyInputs(history)}`;
   return (["rss", "atom", "json"] as const).map((format) => ({
     path: paths[format],
@@ -95,11 +92,11 @@ function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMet
     ...(hub ? { link: hubLinkHeader(hub, selfUrl[format]) } : {}),
     about,
     bodies: entries,
-    render: (bodies) => renderers[format](doc(bodies), config),
+    render: (body) => renderers[format](doc(body), config, ctx.fragments),
   }));
 }
 
-type PlannedList = Omit<ListPage, "feeds" | "articles"> & { articles: readonly ArticleMeta[] };
+type PlannedList = Omit<ListPage, "feeds" | "body">;
 
 function listFile(stream: Stream, page: PlannedList, ctx: PageContext): PlannedFile {
   const feeds = stream.isTag ? { feeds: { title: stream.title, urls: absoluteUrls(ctx.config, streamFeedPaths(stream.base)) } } : {};
@@ -113,7 +110,7 @@ function listFile(stream: Stream, page: PlannedList, ctx: PageContext): PlannedF
     about: `${page.title}|${page.newer ?? ""}|${page.older ?? ""}`,
     // Summaries are text, not metadata: read with the bodies, which the page's archive feeds need anyway.
     bodies: page.articles,
-    render: (bodies) => renderListPage(ctx, { ...page, ...feeds, articles: articlesOf(page.articles, bodies) }),
+    render: (body) => renderListPage(ctx, { ...page, ...feeds, body }),
   };
 }
 
@@ -128,7 +125,7 @@ export function headFiles(stream: Stream, p: Paging, ctx: PageContext): PlannedF
   const head = stream.articles.slice(0, p.headSize);
   const history: FeedHistory = p.complete ? { kind: "complete" } : { kind: "current", prevArchive: absoluteUrls(config, archivePaths(stream.base, p.full)) };
   return [
-    ...feedFiles(stream, streamFeedPaths(stream.base), head, history, config),
+    ...feedFiles(stream, streamFeedPaths(stream.base), head, history, ctx),
     listFile(stream, { dir: stream.base, title: stream.title, description: stream.description, articles: head, ...(p.complete ? {} : { older: listPageDir(stream.base, p.full) }) }, ctx),
   ];
 }
@@ -147,7 +144,7 @@ export function pageFiles(stream: Stream, p: Paging, k: number, ctx: PageContext
   };
   // The open page still fills up, but every entry on it is also in the head feed: a cache holding it
   // for a day costs a reader nothing, so it is cached like the full pages.
-  const files = feedFiles(stream, archivePaths(stream.base, k), entries, history, config);
+  const files = feedFiles(stream, archivePaths(stream.base, k), entries, history, ctx);
   // HTML needs no open page: the index shows all of its articles, and a page's Newer link may change
   // when the next page fills (only feeds promise archive pages that never change).
   if (k > p.full) return files;
@@ -206,15 +203,16 @@ export class ArticlePage implements PlannedFile {
     this.lastModified = article.updated;
     this.bodies = [article];
   }
-  render(bodies: ReadonlyMap<string, Article>): string {
-    return renderArticlePage(this.ctx, articlesOf([this.article], bodies)[0]!);
+  render(body: (m: ArticleMeta) => Article): string {
+    return renderArticlePage(this.ctx, body(this.article));
   }
 }
 
 const STYLESHEET_PATH = stylesheetPath(STYLESHEET);
 
-export function pageContext(config: SiteConfig): PageContext {
-  return { config, stylesheet: sitePath(config, STYLESHEET_PATH) };
+/** What the pages of one plan share: the config, the stylesheet's path, and the entries rendered so far. */
+export function pageContext(config: SiteConfig, keepFragments = true): PageContext {
+  return { config, stylesheet: sitePath(config, STYLESHEET_PATH), ...(keepFragments ? { fragments: new EntryFragments(config) } : {}) };
 }
 
 /** The files that show no article: the 404 page and the stylesheet. */

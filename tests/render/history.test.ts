@@ -123,6 +123,8 @@ function feedDoc(c: Case, entries: Article[]): FeedDocument {
     homeUrl: config.baseUrl,
     selfUrl: c.self,
     entries,
+    // The entries are the articles themselves, text and all.
+    body: (m) => m as Article,
     updated: entries[0]?.updated ?? "1970-01-01T00:00:00.000Z",
     history: c.history,
   };

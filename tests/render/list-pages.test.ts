@@ -9,7 +9,7 @@ import { sitePath } from "../../src/render/urls.ts";
 import { pageRange, pagingOf } from "../../src/render/paging.ts";
 import { tagSlug } from "../../src/render/tags.ts";
 import { absoluteUrl, listPageDir, streamFeedPaths, tagDir } from "../../src/render/urls.ts";
-import type { Article } from "../../src/types.ts";
+import type { Article, ArticleMeta } from "../../src/types.ts";
 
 const config = testConfig({ feedSize: 10, pageSize: 10 });
 const ctx: PageContext = { config, stylesheet: sitePath(config, "assets/style.0123456789ab.css") };
@@ -51,13 +51,16 @@ const listedTitles = (html: string) => [...html.matchAll(/<li><a href="[^"]*">([
 const goSlug = tagSlug("Go");
 const goFeeds = { title: `${config.title}: Go`, urls: streamFeedPaths(tagDir(goSlug)) };
 
+/** The pages' articles carry their text. */
+const body = (m: ArticleMeta) => m as Article;
+
 const pages: Record<string, ListPage> = {
-  index: { dir: "", title: config.title, description: config.description, articles: all.slice(0, paging.headSize), older: listPageDir("", paging.full) },
-  middle: { dir: listPageDir("", 2), title: `${config.title} · page 2`, articles: pageArticles(2), newer: listPageDir("", 3), older: listPageDir("", 1) },
-  open: { dir: listPageDir("", 3), title: `${config.title} · page 3`, articles: pageArticles(3), newer: "", older: listPageDir("", 2) },
-  oldest: { dir: listPageDir("", 1), title: `${config.title} · page 1`, articles: pageArticles(1), newer: listPageDir("", 2) },
-  tag: { dir: tagDir(goSlug), title: `Tagged “Go” · ${config.title}`, articles: all.slice(0, 3), feeds: goFeeds },
-  empty: { dir: "", title: config.title, description: config.description, articles: [] },
+  index: { body, dir: "", title: config.title, description: config.description, articles: all.slice(0, paging.headSize), older: listPageDir("", paging.full) },
+  middle: { body, dir: listPageDir("", 2), title: `${config.title} · page 2`, articles: pageArticles(2), newer: listPageDir("", 3), older: listPageDir("", 1) },
+  open: { body, dir: listPageDir("", 3), title: `${config.title} · page 3`, articles: pageArticles(3), newer: "", older: listPageDir("", 2) },
+  oldest: { body, dir: listPageDir("", 1), title: `${config.title} · page 1`, articles: pageArticles(1), newer: listPageDir("", 2) },
+  tag: { body, dir: tagDir(goSlug), title: `Tagged “Go” · ${config.title}`, articles: all.slice(0, 3), feeds: goFeeds },
+  empty: { body, dir: "", title: config.title, description: config.description, articles: [] },
 };
 
 describe("list pages are valid HTML5 (html-validate:recommended, nothing relaxed)", () => {
@@ -180,7 +183,7 @@ describe("article pages link their tags", () => {
   });
 
   it("a list of hostile titles and summaries stays text", async () => {
-    const list = renderListPage(ctx, { dir: "page/1/", title: "Page 1", articles: [a], newer: "" });
+    const list = renderListPage(ctx, { dir: "page/1/", title: "Page 1", articles: [a], body, newer: "" });
     expect(listedTitles(list)).toEqual([HOSTILE]);
     expect(list).toContain(`<p>${htmlText(HOSTILE)}</p>`);
     expect(list).not.toContain("<b>");
