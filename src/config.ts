@@ -2,6 +2,7 @@
 
 import { readFile } from "node:fs/promises";
 import { DEFAULT_CACHE_CONTROL, POLICY_KINDS } from "./output/cache-policy.ts";
+import { PRECOMPRESS_MODES } from "./output/compress.ts";
 import { hasXmlInvalidChars } from "./content/text.ts";
 import type { Person, SiteConfig } from "./types.ts";
 
@@ -17,6 +18,7 @@ export const DEFAULTS: SiteConfig = {
   pageSize: 50,
   tagPrefix: "tag:seedfeed.example,2025:",
   cacheControl: DEFAULT_CACHE_CONTROL,
+  precompress: "polled",
 };
 
 type Check = (value: unknown) => string | undefined; // an error message, or undefined when fine
@@ -53,6 +55,7 @@ const CHECKS: Record<keyof SiteConfig, Check> = {
   },
   title: nonEmptyText,
   description: nonEmptyText,
+  precompress: (v) => ((PRECOMPRESS_MODES as readonly unknown[]).includes(v) ? undefined : `must be one of ${PRECOMPRESS_MODES.join(", ")}, got ${JSON.stringify(v)}`),
   baseUrl: httpUrl,
   hub: (v) => (v === undefined ? undefined : httpUrl(v)),
   author: (v) => {
@@ -96,6 +99,7 @@ const FROM_FLAG: Record<keyof SiteConfig, (text: string) => unknown> = {
   feedSize: Number,
   pageSize: Number,
   tagPrefix: asText,
+  precompress: asText,
   cacheControl: (text) => {
     try {
       return JSON.parse(text);

@@ -66,7 +66,12 @@ export interface SiteConfig {
   hub?: string;
   /** Cache-Control by kind of file; see src/output/cache-policy.ts for the defaults. */
   cacheControl: Record<Exclude<FileKind, "manifest">, string>;
+  /** Which files `build` writes brotli and gzip variants of; see src/output/compress.ts. */
+  precompress: PrecompressMode;
 }
+
+/** Which files get precompressed variants at build time: the polled ones, all, or none. */
+export type PrecompressMode = "polled" | "all" | "none";
 
 /** What kind of thing a file is; the cache policy is chosen by this. */
 export type FileKind = "feed" | "archive" | "html" | "immutable" | "manifest";

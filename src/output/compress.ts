@@ -1,7 +1,8 @@
-// How hard to compress each kind of file. The variants are made once, at build time, by the stage
-// workers (stage-worker.mjs), so no request ever pays for compression.
+// How hard to compress each kind of file, and which files `build` precompresses. One table: the stage
+// workers (stage-worker.mjs) use it for the variants written at build time, and the server for what it
+// compresses on demand, so a file gets the same levels whichever path compresses it.
 
-import type { FileKind, Levels } from "../types.ts";
+import type { FileKind, Levels, PrecompressMode } from "../types.ts";
 
 export type CompressionLevels = Record<FileKind, Levels | undefined>;
 
@@ -28,3 +29,26 @@ export const COMPRESSION_LEVELS: CompressionLevels = {
  * `build` uses the levels above: build before publishing for the smallest files.
  */
 export const WATCH_COMPRESSION_LEVELS: CompressionLevels = { ...COMPRESSION_LEVELS, feed: { brotli: 2, gzip: 4 } };
+
+/**
+ * `precompress` (config key and `build --precompress`): which files get brotli and gzip variants at build
+ * time. "polled" (the default): only the files feed readers and browsers fetch over and over; "all":
+ * every file (for hosts that serve precompressed files themselves, nginx's gzip_static and
+ * brotli_static); "none": no variants (for hosts and CDNs that compress on their own).
+ */
+export const PRECOMPRESS_MODES = ["polled", "all", "none"] as const satisfies readonly PrecompressMode[];
+
+/**
+ * What readers and browsers poll: the head feeds (the site's and each tag's, every format), the index
+ * page and the assets. Article, list and archive pages are each read a few times; at 100,000 articles
+ * they are 99% of the files, and compressing them cost 0.7 of Hugo's whole build (BENCHMARKS.md).
+ */
+export function isPolled(file: { path: string; kind: FileKind }): boolean {
+  return file.kind === "feed" || file.kind === "immutable" || file.path === "index.html";
+}
+
+/** The levels of a file's precompressed variants under `mode`; undefined: written identity only. */
+export function precompressLevels(file: { path: string; kind: FileKind }, mode: PrecompressMode, table: CompressionLevels = COMPRESSION_LEVELS): Levels | undefined {
+  if (mode === "none" || (mode === "polled" && !isPolled(file))) return undefined;
+  return table[file.kind];
+}

@@ -8,7 +8,7 @@ import { sha256 } from "../hash.ts";
 import type { PlannedFile } from "../render/site.ts";
 import type { Article, ArticleMeta, ProgressReport, SiteConfig, StagedFile, StageRequest } from "../types.ts";
 import { cachePolicyFor } from "./cache-policy.ts";
-import { COMPRESSION_LEVELS, type CompressionLevels } from "./compress.ts";
+import { precompressLevels, type CompressionLevels } from "./compress.ts";
 import { manifestEntryOf, type ManifestEntry } from "./manifest.ts";
 
 /** Enough files in flight to keep the stage workers busy while the main thread renders. */
@@ -70,8 +70,10 @@ export function siteKeyOf(config: SiteConfig): string {
 
 /** Renders a file whose key is new and stages it; its manifest entry, and whether its bytes changed. */
 async function produceFile(p: PlannedFile, key: string, options: ProduceOptions): Promise<{ entry: ManifestEntry; written: boolean }> {
-  const before = options.previous.get(p.path);
-  const levels = (options.levels ?? COMPRESSION_LEVELS)[p.kind];
+  const levels = precompressLevels(p, options.config.precompress, options.levels);
+  // The file in dist/ can stay only if it has variants when it should (the precompress mode may have changed).
+  const previous = options.previous.get(p.path);
+  const before = previous && Boolean(previous.br || previous.gzip) === Boolean(levels) ? previous : undefined;
   const text = p.render((m) => options.bodies.get(m));
   const staged = await options.stage({ path: p.path, text, ...(levels ? { levels } : {}), ...(before ? { previousSha: before.sha256 } : {}) });
   // Same bytes from new inputs (an edit elsewhere on a page): the file in dist/ and its variants stay.
