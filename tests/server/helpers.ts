@@ -31,6 +31,8 @@ export const CONFIG: SiteConfig = validateConfig(
     baseUrl: "http://127.0.0.1/",
     author: { name: "Server Tests" },
     tagPrefix: "tag:server-tests.example,2025:",
+    // Every file with its brotli and gzip variants: these tests are about serving precompressed files.
+    precompress: "all",
   },
   "server tests",
 );
