@@ -49,11 +49,13 @@ function item(a: Article, config: SiteConfig): string {
     authors: [{ name: a.author ?? config.author.name }],
     tags: a.tags.length > 0 ? a.tags : undefined,
   };
-  return `${ITEM_INDENT}${JSON.stringify(out, null, 2).replaceAll("\n", `\n${ITEM_INDENT}`)}`;
+  // Laid out by JSON.stringify where the document has it (an element of a top-level array), then cut out.
+  return JSON.stringify({ items: [out] }, null, 2).slice(ITEM_START.length, -ITEM_END.length);
 }
 
-/** Where JSON.stringify(…, null, 2) puts an element of the top-level `items` array. */
-const ITEM_INDENT = "    ";
+/** Around the one item of JSON.stringify({ items: [item] }, null, 2). */
+const ITEM_START = '{\n  "items": [\n';
+const ITEM_END = "\n  ]\n}";
 const NO_ITEMS = '"items": []\n}';
 
 /** The JSON Feed document; items kept in `kept` are reused, the others made and kept. */
