@@ -4,13 +4,13 @@ import { Feed } from "feed";
 import { escapeHtml } from "../escape.ts";
 import type { Article, FeedDocument, SiteConfig } from "../types.ts";
 import { FH_NS, addRootAttributes, historyOf, insertHeadElements } from "./feed-history.ts";
-import { cutEntries, entryFragments, type CutDocument, type EntryFragments } from "./fragments.ts";
+import { assemble, cutEntries, type EntryFragments, type LaidOut } from "./fragments.ts";
 import { GENERATOR } from "./rss.ts";
 import { TextSlots } from "./slots.ts";
 import { absoluteUrl, articlePath, entryId } from "./urls.ts";
 
 /** The document laid out by `feed` with `entries` (a subset of the document's), cut at its entries, every piece escaped. */
-function layOut(doc: FeedDocument, config: SiteConfig, entries: readonly Article[]): CutDocument {
+function layOut(doc: FeedDocument, config: SiteConfig, entries: readonly Article[]): LaidOut {
   const slots = new TextSlots();
   const { name, email, url } = config.author;
   const feed = new Feed({
@@ -52,19 +52,16 @@ function layOut(doc: FeedDocument, config: SiteConfig, entries: readonly Article
     "xml:lang": slots.put(config.language),
     ...(marker ? { "xmlns:fh": FH_NS } : {}),
   };
-  const skeleton = feed
+  const laidOut = feed
     .atom1()
     // feed v6 declares every entry title type="html"; ours are plain text.
     .replaceAll('<title type="html"><![CDATA[', "<title><![CDATA[");
-  const cut = cutEntries(insertHeadElements(addRootAttributes(skeleton, "feed", root), "feed", "entry", lines), "feed", "entry");
-  return { head: slots.fill(cut.head), entries: cut.entries.map((e) => slots.fill(e)), tail: `${slots.fill(cut.tail)}\n` };
+  const skeleton = insertHeadElements(addRootAttributes(laidOut, "feed", root), "feed", "entry", lines);
+  const cut = cutEntries(skeleton, "feed", "entry");
+  return { whole: () => `${slots.fill(skeleton)}\n`, head: () => slots.fill(cut.head), entry: (i) => slots.fill(cut.entries[i]!), tail: () => `${slots.fill(cut.tail)}\n` };
 }
 
-/** The Atom document; entries kept in `kept` are reused, the others laid out by `feed` and kept. */
+/** The Atom document; entries kept in `kept` are reused, the others laid out by `feed` (and kept if shown again). */
 export function renderAtom(doc: FeedDocument, config: SiteConfig, kept?: EntryFragments): string {
-  let laidOut: CutDocument | undefined;
-  const entries = entryFragments(doc.entries, "atom", kept, doc.body, (articles) => (laidOut = layOut(doc, config, articles)).entries);
-  // The head of an Atom feed does not depend on its entries.
-  laidOut ??= layOut(doc, config, []);
-  return laidOut.head + entries.join("") + laidOut.tail;
+  return assemble(doc.entries, "atom", kept, doc.body, (articles) => layOut(doc, config, articles));
 }

@@ -6,8 +6,9 @@
 // A fragment depends on its article's seed and on the config, nothing else (no entry shows its
 // neighbours or the document it is in). Kept fragments are keyed by the article's metadata object: the
 // scan makes a new one for each new version of a seed, and a store belongs to one planner, so to one
-// config. Memory stays bounded: a store keeps the fragments of the articles rendered last, and those of
-// tagged articles, which their tags' pages show again later, a while longer.
+// config. Only fragments some later document will show are kept: those of tagged articles (their tags'
+// pages and feeds) and of the site's head feed. A document none of whose entries is kept is laid out and
+// filled whole, as if there were no store, and only the entries to keep are copied out of it.
 
 import type { Article, ArticleMeta, FeedFormat, SiteConfig } from "../types.ts";
 
@@ -17,66 +18,86 @@ type Fragments = Partial<Record<FragmentFormat, string>>;
 
 /** A bounded store of fragments, by article and format. */
 export class EntryFragments {
-  private readonly recent = new Map<ArticleMeta, Fragments>();
-  private readonly tagged = new Map<ArticleMeta, Fragments>();
-  private readonly recentCapacity: number;
-  private readonly taggedCapacity: number;
+  private readonly kept = new Map<ArticleMeta, Fragments>();
+  private readonly capacity: number;
+  private head = new Set<ArticleMeta>();
 
   /**
-   * The site's head feed shows the newest articles, which the last pages showed just before it; a tag's
-   * page (or head feed) shows articles from a span of the site's pages that grows as the tag gets rarer,
-   * so tagged articles are kept longer: 8 pages' (or feeds') worth. A tag that carries an eighth of the
-   * tagged articles finds all of its entries kept (the bench's corpus: 8 tags, each on about a quarter of
-   * the tagged articles). Full-content fragments of all four formats are about 12 KB an article: under
+   * A tag's page (or head feed) shows articles from a span of the site's pages that grows as the tag
+   * gets rarer: 8 pages' (or feeds') worth of kept articles finds all of a tag's entries kept when it
+   * carries an eighth of the tagged articles (the bench's corpus: 8 tags, each on about a quarter).
+   * Full-content fragments of all four formats are about 12 KB an article (UTF-16: twice that): under
    * 10 MB with the default sizes. A fragment no longer kept is made again.
    */
   constructor(config: Pick<SiteConfig, "feedSize" | "pageSize">) {
-    this.recentCapacity = config.feedSize + 2 * config.pageSize + 64;
-    this.taggedCapacity = 8 * Math.max(config.feedSize, config.pageSize);
+    this.capacity = config.feedSize + 8 * Math.max(config.feedSize, config.pageSize);
+  }
+
+  /** The articles of the site's head feed: their fragments are kept too, for the head documents. */
+  keepHead(articles: readonly ArticleMeta[]): void {
+    this.head = new Set(articles);
+  }
+
+  /** Whether a later document shows `m` again. */
+  wants(m: ArticleMeta): boolean {
+    return m.tags.length > 0 || this.head.has(m);
   }
 
   get(m: ArticleMeta, format: FragmentFormat): string | undefined {
-    return (this.recent.get(m) ?? this.tagged.get(m))?.[format];
+    return this.kept.get(m)?.[format];
   }
 
   put(m: ArticleMeta, format: FragmentFormat, text: string): void {
-    const kept = this.recent.get(m) ?? this.tagged.get(m) ?? {};
+    const kept = this.kept.get(m) ?? {};
     kept[format] = text;
-    remember(this.recent, m, kept, this.recentCapacity);
-    if (m.tags.length > 0) remember(this.tagged, m, kept, this.taggedCapacity);
+    this.kept.delete(m);
+    this.kept.set(m, kept);
+    if (this.kept.size > this.capacity) this.kept.delete(this.kept.keys().next().value!);
   }
 }
 
-/** Puts `m` last in `map` (the newest), dropping the oldest beyond `capacity`. */
-function remember(map: Map<ArticleMeta, Fragments>, m: ArticleMeta, kept: Fragments, capacity: number): void {
-  map.delete(m);
-  map.set(m, kept);
-  if (map.size > capacity) map.delete(map.keys().next().value!);
+/** A document laid out with some entries: the whole text, and its pieces, filled on demand. */
+export interface LaidOut {
+  /** The document as written, for when every entry was laid out. */
+  whole(): string;
+  /** The part before the entries, entry i, the part after. */
+  head(): string;
+  entry(i: number): string;
+  tail(): string;
 }
 
 /**
- * The fragment of each of `entries` in `format`: kept ones from `store`, the others made by one call of
- * `make` with their articles (bodies read through `body`), in order, and kept.
+ * A document of `entries` in `format` (entries joined by `separator`): when none is kept, laid out whole
+ * by `layOut`, and the entries a later document shows kept; otherwise laid out with only the entries
+ * not kept (or, when all are, with a placeholder), and the kept ones put in their places.
  */
-export function entryFragments(
+export function assemble(
   entries: readonly ArticleMeta[],
   format: FragmentFormat,
   store: EntryFragments | undefined,
   body: (m: ArticleMeta) => Article,
-  make: (articles: Article[]) => string[],
-): string[] {
+  layOut: (articles: Article[]) => LaidOut,
+  separator = "",
+): string {
   const texts = entries.map((m) => store?.get(m, format));
   const missing = entries.filter((_, i) => texts[i] === undefined);
-  if (missing.length === 0) return texts as string[];
-  const made = make(missing.map(body));
-  if (made.length !== missing.length) throw new Error(`${format}: ${made.length} fragments made for ${missing.length} entries`);
+  if (missing.length === entries.length) {
+    const laid = layOut(entries.map(body));
+    entries.forEach((m, i) => {
+      if (store?.wants(m)) store.put(m, format, laid.entry(i));
+    });
+    return laid.whole();
+  }
+  const laid = layOut(missing.length > 0 ? missing.map(body) : [placeholderOf(entries[0]!)]);
   let j = 0;
-  return texts.map((t, i) => {
-    if (t !== undefined) return t;
-    const text = made[j++]!;
-    store?.put(entries[i]!, format, text);
+  const pieces = entries.map((m, i) => {
+    const kept = texts[i];
+    if (kept !== undefined) return kept;
+    const text = laid.entry(j++);
+    if (store?.wants(m)) store.put(m, format, text);
     return text;
   });
+  return laid.head() + pieces.join(separator) + laid.tail();
 }
 
 /**

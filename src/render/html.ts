@@ -3,7 +3,7 @@
 
 import { escapeHtml as e } from "../escape.ts";
 import type { Article, ArticleMeta, FeedFormat, FeedUrls, SiteConfig } from "../types.ts";
-import { entryFragments, type EntryFragments } from "./fragments.ts";
+import { assemble, type EntryFragments } from "./fragments.ts";
 import { tagSlug } from "./tags.ts";
 import { FEED_PATHS, FEED_TYPES, absoluteUrl, absoluteUrls, articlePath, sitePath, tagDir } from "./urls.ts";
 
@@ -105,9 +105,10 @@ export interface ListPage {
 export function renderListPage(ctx: PageContext, page: ListPage): string {
   const { config } = ctx;
   const href = (a: ArticleMeta) => sitePath(config, articlePath(a));
-  const items = entryFragments(page.articles, "list", ctx.fragments, page.body, (articles) =>
-    articles.map((a) => `<li><a href="${e(href(a))}">${e(a.title)}</a> ${timeTag(a.published)}<p>${e(a.summary)}</p></li>`),
-  ).join("\n");
+  const items = assemble(page.articles, "list", ctx.fragments, page.body, (articles) => {
+    const li = articles.map((a) => `<li><a href="${e(href(a))}">${e(a.title)}</a> ${timeTag(a.published)}<p>${e(a.summary)}</p></li>`);
+    return { whole: () => li.join("\n"), head: () => "", entry: (i) => li[i]!, tail: () => "" };
+  }, "\n");
   const feeds = page.feeds && { title: page.feeds.title, urls: absoluteUrls(config, page.feeds.urls) };
   // rel in reading order, as on a paginated article: "next" is the following page, which holds older entries.
   const nav = [

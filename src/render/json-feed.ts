@@ -4,7 +4,7 @@
 // The feed's history (RFC 5005) goes in `next_url` and in an `_rfc5005` extension object.
 
 import type { Article, FeedDocument, FeedHistory, Person, SiteConfig } from "../types.ts";
-import { entryFragments, type EntryFragments } from "./fragments.ts";
+import { assemble, type EntryFragments } from "./fragments.ts";
 import { historyOf } from "./feed-history.ts";
 import { absoluteUrl, articlePath, entryId } from "./urls.ts";
 
@@ -36,9 +36,9 @@ function jsonAuthor(p: Person): { name: string; url?: string } {
   return p.url ? { name: p.name, url: p.url } : { name: p.name };
 }
 
-/** One item as the document shows it: indented for its place in `items`. */
-function item(a: Article, config: SiteConfig): string {
-  const out = {
+/** One item of the document. */
+function itemOf(a: Article, config: SiteConfig) {
+  return {
     id: entryId(config, a),
     url: absoluteUrl(config, articlePath(a)),
     title: a.title,
@@ -49,8 +49,11 @@ function item(a: Article, config: SiteConfig): string {
     authors: [{ name: a.author ?? config.author.name }],
     tags: a.tags.length > 0 ? a.tags : undefined,
   };
-  // Laid out by JSON.stringify where the document has it (an element of a top-level array), then cut out.
-  return JSON.stringify({ items: [out] }, null, 2).slice(ITEM_START.length, -ITEM_END.length);
+}
+
+/** One item as the document shows it: laid out by JSON.stringify where the document has it (an element of a top-level array), then cut out. */
+function item(a: Article, config: SiteConfig): string {
+  return JSON.stringify({ items: [itemOf(a, config)] }, null, 2).slice(ITEM_START.length, -ITEM_END.length);
 }
 
 /** Around the one item of JSON.stringify({ items: [item] }, null, 2). */
@@ -58,7 +61,7 @@ const ITEM_START = '{\n  "items": [\n';
 const ITEM_END = "\n  ]\n}";
 const NO_ITEMS = '"items": []\n}';
 
-/** The JSON Feed document; items kept in `kept` are reused, the others made and kept. */
+/** The JSON Feed document; items kept in `kept` are reused, the others made (and kept if shown again). */
 export function renderJsonFeed(doc: FeedDocument, config: SiteConfig, kept?: EntryFragments): string {
   const out = {
     version: JSON_FEED_VERSION,
@@ -72,11 +75,16 @@ export function renderJsonFeed(doc: FeedDocument, config: SiteConfig, kept?: Ent
     authors: [jsonAuthor(config.author)],
     hubs: config.hub ? [{ type: "WebSub", url: config.hub }] : undefined,
     _rfc5005: rfc5005(doc.history),
-    // Last, so the items go where the empty list is, laid out as JSON.stringify lays out a list.
-    items: [],
+    // Last, so kept items go where the empty list is, laid out as JSON.stringify lays out a list.
+    items: [] as ReturnType<typeof itemOf>[],
   };
-  const frame = JSON.stringify(out, null, 2);
-  const items = entryFragments(doc.entries, "json", kept, doc.body, (articles) => articles.map((a) => item(a, config)));
-  if (items.length === 0) return `${frame}\n`;
-  return `${frame.slice(0, -NO_ITEMS.length)}"items": [\n${items.join(",\n")}\n  ]\n}\n`;
+  return assemble(doc.entries, "json", kept, doc.body, (articles) => {
+    const frame = JSON.stringify(out, null, 2).slice(0, -NO_ITEMS.length);
+    return {
+      whole: () => `${JSON.stringify({ ...out, items: articles.map((a) => itemOf(a, config)) }, null, 2)}\n`,
+      head: () => `${frame}"items": [\n`,
+      entry: (i) => item(articles[i]!, config),
+      tail: () => "\n  ]\n}\n",
+    };
+  }, ",\n");
 }

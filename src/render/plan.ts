@@ -74,6 +74,7 @@ export class SitePlanner {
   full(metas: readonly ArticleMeta[]): PlannedFile[] {
     const files = siteFiles(this.ctx);
     this.main = planStream(mainStream(metas, this.ctx.config), this.ctx);
+    this.ctx.fragments?.keepHead(this.main.head[0]!.bodies);
     this.tags = new Map();
     for (const a of metas) for (const slug of tagSlugsOf(a)) this.tag(slug, a);
     this.tagPlans = new Map();
@@ -121,6 +122,7 @@ export class SitePlanner {
     change.fresh.push(...added.map((a) => new ArticlePage(a, this.ctx)));
     for (const a of removed) if (!addedPaths.has(articlePath(a))) change.gone.push(articlePath(a));
     this.main = this.updateStream(this.main, mainStream(metas, this.ctx.config), change);
+    this.ctx.fragments?.keepHead(this.main.head[0]!.bodies);
 
     const touched = new Set<string>();
     for (const a of removed) {

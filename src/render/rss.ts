@@ -4,7 +4,7 @@ import { Feed } from "feed";
 import { escapeHtml } from "../escape.ts";
 import type { Article, FeedDocument, SiteConfig } from "../types.ts";
 import { FH_NS, addRootAttributes, historyOf, insertHeadElements } from "./feed-history.ts";
-import { cutEntries, entryFragments, placeholderOf, type CutDocument, type EntryFragments } from "./fragments.ts";
+import { assemble, cutEntries, type EntryFragments, type LaidOut } from "./fragments.ts";
 import { TextSlots } from "./slots.ts";
 import { entryId, absoluteUrl, articlePath } from "./urls.ts";
 
@@ -12,7 +12,7 @@ export const GENERATOR = "seedfeed";
 const ATOM_NS = "http://www.w3.org/2005/Atom";
 
 /** The document laid out by `feed` with `entries` (a subset of the document's), cut at its items, every piece escaped. */
-function layOut(doc: FeedDocument, config: SiteConfig, entries: readonly Article[]): CutDocument {
+function layOut(doc: FeedDocument, config: SiteConfig, entries: readonly Article[]): LaidOut {
   const slots = new TextSlots();
   const feed = new Feed({
     title: slots.put(doc.title),
@@ -48,14 +48,12 @@ function layOut(doc: FeedDocument, config: SiteConfig, entries: readonly Article
     ...links.map(([rel, urls]) => `<atom:link href="${slots.put(urls.rss)}" rel="${rel}" type="application/rss+xml"/>`),
   ];
   const root = { ...(links.length > 0 ? { "xmlns:atom": ATOM_NS } : {}), ...(marker ? { "xmlns:fh": FH_NS } : {}) };
-  const cut = cutEntries(insertHeadElements(addRootAttributes(feed.rss2(), "rss", root), "channel", "item", lines), "channel", "item");
-  return { head: slots.fill(cut.head), entries: cut.entries.map((e) => slots.fill(e)), tail: `${slots.fill(cut.tail)}\n` };
+  const skeleton = insertHeadElements(addRootAttributes(feed.rss2(), "rss", root), "channel", "item", lines);
+  const cut = cutEntries(skeleton, "channel", "item");
+  return { whole: () => `${slots.fill(skeleton)}\n`, head: () => slots.fill(cut.head), entry: (i) => slots.fill(cut.entries[i]!), tail: () => `${slots.fill(cut.tail)}\n` };
 }
 
-/** The RSS document; items kept in `kept` are reused, the others laid out by `feed` and kept. */
+/** The RSS document; items kept in `kept` are reused, the others laid out by `feed` (and kept if shown again). */
 export function renderRss(doc: FeedDocument, config: SiteConfig, kept?: EntryFragments): string {
-  let laidOut: CutDocument | undefined;
-  const items = entryFragments(doc.entries, "rss", kept, doc.body, (articles) => (laidOut = layOut(doc, config, articles)).entries);
-  laidOut ??= layOut(doc, config, doc.entries.slice(0, 1).map(placeholderOf));
-  return laidOut.head + items.join("") + laidOut.tail;
+  return assemble(doc.entries, "rss", kept, doc.body, (articles) => layOut(doc, config, articles));
 }
