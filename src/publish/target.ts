@@ -1,7 +1,7 @@
 // Where a site goes in a bucket: the s3:// target, and the object key of each URL. Pure.
 
 import { ConfigError } from "../config.ts";
-import { fileOfRequest } from "../render/urls.ts";
+import { folderFile } from "../render/urls.ts";
 
 export interface PublishTarget {
   bucket: string;
@@ -32,10 +32,10 @@ export function formatTarget(t: PublishTarget): string {
 }
 
 /**
- * The object key (under the prefix) a URL path is stored at: the file a request for it names (a folder
- * URL's index.html, which S3 website hosting's index document finds; any other URL, extension or not,
- * exactly its path).
+ * The object key (under the prefix) a URL path is stored at: a folder URL's index.html, which S3 website
+ * hosting's index document finds; any other URL, extension or not ("/articles/<id>"), exactly its path.
  */
 export function objectKeyOf(urlPath: string): string {
-  return fileOfRequest(urlPath.slice(1));
+  const key = urlPath.slice(1);
+  return key === "" || key.endsWith("/") ? folderFile(key) : key;
 }

@@ -7,7 +7,7 @@ import { FH_NS, addRootAttributes, historyOf, insertHeadElements } from "./feed-
 import { assemble, cutEntries, type EntryFragments, type LaidOut } from "./fragments.ts";
 import { GENERATOR } from "./rss.ts";
 import { TextSlots } from "./slots.ts";
-import { absoluteUrl, articlePath, entryId } from "./urls.ts";
+import { absoluteUrl, articlePath, linkOf, entryId } from "./urls.ts";
 
 /** The document laid out by `feed` with `entries` (a subset of the document's), cut at its entries, every piece escaped. */
 function layOut(doc: FeedDocument, config: SiteConfig, entries: readonly Article[]): LaidOut {
@@ -31,7 +31,7 @@ function layOut(doc: FeedDocument, config: SiteConfig, entries: readonly Article
     feed.addItem({
       title: slots.put(a.title),
       id,
-      link: absoluteUrl(config, articlePath(a)),
+      link: absoluteUrl(config, linkOf(articlePath(a))),
       date: new Date(a.updated),
       published: new Date(a.published),
       description: slots.put(escapeHtml(a.summary)),

@@ -5,7 +5,7 @@ import { escapeHtml as e } from "../escape.ts";
 import type { Article, ArticleMeta, FeedFormat, FeedUrls, SiteConfig } from "../types.ts";
 import { assemble, type EntryFragments } from "./fragments.ts";
 import { tagSlug } from "./tags.ts";
-import { FEED_PATHS, FEED_TYPES, absoluteUrl, absoluteUrls, articlePath, sitePath, tagDir } from "./urls.ts";
+import { FEED_PATHS, FEED_TYPES, absoluteUrl, absoluteUrls, articlePath, linkOf, sitePath, tagDir } from "./urls.ts";
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 
@@ -72,7 +72,7 @@ export function renderArticlePage(ctx: PageContext, a: Article): string {
   const tags = a.tags.length > 0 ? `\n<ul class="tags">${a.tags.map(tagLink).join("")}</ul>` : "";
   return layout(ctx, {
     title: `${a.title} · ${ctx.config.title}`,
-    canonical: absoluteUrl(ctx.config, articlePath(a)),
+    canonical: absoluteUrl(ctx.config, linkOf(articlePath(a))),
     body: `<article>
 <h1>${e(a.title)}</h1>
 <p class="meta">${timeTag(a.published)}${updated} · ${e(author)}</p>${tags}
@@ -104,7 +104,7 @@ export interface ListPage {
 
 export function renderListPage(ctx: PageContext, page: ListPage): string {
   const { config } = ctx;
-  const href = (a: ArticleMeta) => sitePath(config, articlePath(a));
+  const href = (a: ArticleMeta) => sitePath(config, linkOf(articlePath(a)));
   const items = assemble(page.articles, "list", ctx.fragments, page.body, (articles) => {
     const li = articles.map((a) => `<li><a href="${e(href(a))}">${e(a.title)}</a> ${timeTag(a.published)}<p>${e(a.summary)}</p></li>`);
     return { whole: () => li.join("\n"), head: () => "", entry: (i) => li[i]!, tail: () => "" };

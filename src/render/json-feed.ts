@@ -6,7 +6,7 @@
 import type { Article, FeedDocument, FeedHistory, Person, SiteConfig } from "../types.ts";
 import { assemble, type EntryFragments } from "./fragments.ts";
 import { historyOf } from "./feed-history.ts";
-import { absoluteUrl, articlePath, entryId } from "./urls.ts";
+import { absoluteUrl, articlePath, linkOf, entryId } from "./urls.ts";
 
 export const JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1";
 
@@ -40,7 +40,7 @@ function jsonAuthor(p: Person): { name: string; url?: string } {
 function itemOf(a: Article, config: SiteConfig) {
   return {
     id: entryId(config, a),
-    url: absoluteUrl(config, articlePath(a)),
+    url: absoluteUrl(config, linkOf(articlePath(a))),
     title: a.title,
     content_html: a.contentHtml,
     summary: a.summary || undefined,

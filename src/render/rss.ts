@@ -6,7 +6,7 @@ import type { Article, FeedDocument, SiteConfig } from "../types.ts";
 import { FH_NS, addRootAttributes, historyOf, insertHeadElements } from "./feed-history.ts";
 import { assemble, cutEntries, type EntryFragments, type LaidOut } from "./fragments.ts";
 import { TextSlots } from "./slots.ts";
-import { entryId, absoluteUrl, articlePath } from "./urls.ts";
+import { entryId, absoluteUrl, articlePath, linkOf } from "./urls.ts";
 
 export const GENERATOR = "seedfeed";
 const ATOM_NS = "http://www.w3.org/2005/Atom";
@@ -30,7 +30,7 @@ function layOut(doc: FeedDocument, config: SiteConfig, entries: readonly Article
       title: slots.put(a.title),
       // A tag: URI is not a URL to fetch, so isPermaLink="false" (which feed v6 forces with an id) is truthful here.
       id: entryId(config, a),
-      link: absoluteUrl(config, articlePath(a)),
+      link: absoluteUrl(config, linkOf(articlePath(a))),
       date: new Date(a.updated),
       published: new Date(a.published),
       description: slots.put(escapeHtml(a.summary)),

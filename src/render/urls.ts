@@ -13,9 +13,10 @@ export const FEED_TYPES: Record<FeedFormat, string> = {
 };
 
 /**
- * An article's page: its path in dist/ and its URL. A flat file, not a folder with an index.html: on
- * ext4 a new folder with files in it costs several times what a file does, and a site has one per
- * article (BENCHMARKS.md). A ".html" URL is served as it is by every static host and by S3.
+ * An article's page in dist/: a flat file, not a folder with an index.html (on ext4 a new folder with
+ * files in it costs several times what a file does, and a site has one per article: BENCHMARKS.md).
+ * Its URL has no ".html" (urlPathOf): Cloudflare Pages, Netlify, GitHub Pages and nginx's try_files
+ * serve "/articles/<id>" from this file with a 200, and Cloudflare Pages redirects the ".html" form.
  */
 export function articlePath(article: Pick<Article, "id">): string {
   return `articles/${article.id}.html`;
@@ -57,27 +58,42 @@ export function stylesheetPath(css: string): string {
   return `assets/style.${sha256(css).slice(0, 12)}.css`;
 }
 
-/** The URL paths a file answers (from the site's root): an index.html also answers its folder. */
-export function urlPathsOf(path: string): string[] {
-  if (path === "index.html") return ["/", "/index.html"];
-  if (path.endsWith("/index.html")) return [`/${path.slice(0, -"index.html".length)}`, `/${path}`];
-  return [`/${path}`];
+/**
+ * The URL path (from the site's root, under the base URL's path) a dist/ file is published at, the one
+ * every link uses: a folder's index.html at the folder ("/", "/tags/x/"), a page at its path without
+ * ".html" ("/articles/<id>"), anything else at its own path ("/rss.xml", "/404.html"). Every host serves
+ * these with a 200 and no redirect: the Pages hosts and nginx's try_files find the files behind them,
+ * `publish` stores each under its URL's key, `seedfeed serve` answers them.
+ */
+export function urlPathOf(distPath: string): string {
+  if (distPath === "index.html" || distPath.endsWith("/index.html")) return `/${distPath.slice(0, -"index.html".length)}`;
+  if (distPath.endsWith(".html") && distPath !== NOT_FOUND_PATH) return `/${distPath.slice(0, -".html".length)}`;
+  return `/${distPath}`;
 }
 
-/** The file a request path names (decoded, without its leading "/"): a folder's index.html, else the path itself. */
-export function fileOfRequest(rel: string): string {
-  return rel === "" || rel.endsWith("/") ? folderFile(rel) : rel;
+/** A link to a dist/ file, relative to the base URL: its URL path without the leading "/". */
+export function linkOf(distPath: string): string {
+  return urlPathOf(distPath).slice(1);
+}
+
+/** Every URL path a file may be asked for: its published one, then its own path where a host serves that too. */
+export function urlPathsOf(distPath: string): string[] {
+  const published = urlPathOf(distPath);
+  return published === `/${distPath}` ? [published] : [published, `/${distPath}`];
 }
 
 /**
- * A request path that names no file but names one in another form: that form (decoded, without its
- * leading "/"), which the server redirects to. A folder without its slash ("tags/go"); an article
- * without ".html" ("articles/<id>", as Cloudflare Pages and GitHub Pages link it).
+ * What a request path (decoded, without its leading "/") names: a file, asked for at its published URL;
+ * or the published URL of a file asked for in another form ("articles/<id>.html", "tags/go/index.html",
+ * a folder without its slash), which the server redirects to; or nothing.
  */
-export function canonicalFormOf(rel: string, exists: (path: string) => boolean): string | undefined {
-  if (rel === "" || rel.endsWith("/")) return undefined;
-  if (exists(folderFile(`${rel}/`))) return `${rel}/`;
-  if (exists(`${rel}.html`)) return `${rel}.html`;
+export function resolveRequest(rel: string, exists: (distPath: string) => boolean): { file: string } | { redirect: string } | undefined {
+  const candidates = rel === "" || rel.endsWith("/") ? [folderFile(rel)] : [`${rel}.html`, rel, folderFile(`${rel}/`)];
+  for (const path of candidates) {
+    if (!exists(path)) continue;
+    const published = urlPathOf(path);
+    return published === `/${rel}` ? { file: path } : { redirect: published };
+  }
   return undefined;
 }
 
@@ -102,12 +118,4 @@ export function entryId(config: SiteConfig, article: Pick<Article, "id">): strin
 /** The WebSub discovery Link header value: where to subscribe, and the canonical URL of this feed. */
 export function hubLinkHeader(hubUrl: string, selfUrl: string): string {
   return `<${hubUrl}>; rel="hub", <${selfUrl}>; rel="self"`;
-}
-
-/**
- * The URL path (from the site's root) a dist/ file is published at, the one its links use: the first of
- * urlPathsOf ("/" and "/tags/x/" for index files). Hosts, `publish` and the tests' crawls derive URLs from it.
- */
-export function urlPathOf(distPath: string): string {
-  return urlPathsOf(distPath)[0]!;
 }

@@ -4,7 +4,7 @@ import express, { type Express, type NextFunction, type Request, type Response }
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { evaluateConditions } from "./conditional.ts";
 import { StaleBodyError, type ServedFile, type ServedSite } from "./from-manifest.ts";
-import { canonicalFormOf, fileOfRequest } from "../render/urls.ts";
+import { resolveRequest } from "../render/urls.ts";
 import { chooseEncoding } from "./negotiate.ts";
 import { ALLOWED_METHODS, hasBadHost } from "./protocol.ts";
 
@@ -35,12 +35,10 @@ export function resolveUrl(rawUrl: string, site: ServedSite): Resolved {
   }
   if (/[\0\\]/.test(decoded)) return { kind: "bad" };
   if (decoded.split("/").some((segment) => segment.startsWith("."))) return { kind: "missing" };
-  const rel = decoded.slice(1);
-  const file = site.files.get(fileOfRequest(rel));
-  if (file) return { kind: "file", file };
-  const canonical = canonicalFormOf(rel, (p) => site.files.has(p));
-  if (canonical === undefined) return { kind: "missing" };
-  return { kind: "redirect", location: `${encodeURI(`/${canonical}`)}${q < 0 ? "" : rawUrl.slice(q)}` };
+  const resolved = resolveRequest(decoded.slice(1), (p) => site.files.has(p));
+  if (resolved === undefined) return { kind: "missing" };
+  if ("file" in resolved) return { kind: "file", file: site.files.get(resolved.file)! };
+  return { kind: "redirect", location: `${encodeURI(resolved.redirect)}${q < 0 ? "" : rawUrl.slice(q)}` };
 }
 
 const PLAIN = ["Content-Type", "text/plain; charset=utf-8", "X-Content-Type-Options", "nosniff"];

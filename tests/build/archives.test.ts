@@ -405,7 +405,7 @@ function walkPages(b: Built, start: string, rel: "prev" | "next"): string[] {
   return out;
 }
 
-const articleHref = (b: Built, e: ExpectedEntry) => `${basePath(b)}articles/${e.article.id}.html`;
+const articleHref = (b: Built, e: ExpectedEntry) => `${basePath(b)}articles/${e.article.id}`;
 
 /** Walks one stream's pages both ways; returns the numbered pages, oldest first. */
 function checkStreamPages(b: Built, stream: Stream): string[] {

@@ -34,7 +34,7 @@ function seed(i: number, title: string, extra = ""): string {
 }
 
 const seedName = (i: number) => `00${i + 1}_${HEX[i]}.txt`;
-const pagePath = (hex: string) => `/articles/${hex}.html`;
+const pagePath = (hex: string) => `/articles/${hex}`;
 
 function configJson(title: string, hub?: string): string {
   return JSON.stringify({

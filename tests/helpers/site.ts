@@ -55,6 +55,19 @@ export async function expectedEntries(seedsDir: string, config: SiteConfig): Pro
   return articles.map((article) => ({
     article,
     id: entryId(config, article),
-    url: new URL(`articles/${article.id}.html`, config.baseUrl).href,
+    url: new URL(`articles/${article.id}`, config.baseUrl).href,
   }));
+}
+
+/**
+ * The dist/ file behind a URL of the site, worked out here rather than taken from src/: a folder's
+ * index.html, a page's .html file (page URLs have no extension), anything else its own path.
+ */
+export function distFileOfUrl(url: string, config: SiteConfig): string {
+  const base = new URL(config.baseUrl);
+  const u = new URL(url, base);
+  if (u.origin !== base.origin || !u.pathname.startsWith(base.pathname)) throw new Error(`${url} is not under ${config.baseUrl}`);
+  const rel = u.pathname.slice(base.pathname.length);
+  if (rel === "" || rel.endsWith("/")) return `${rel}index.html`;
+  return /\.[a-z0-9]+$/i.test(rel) ? rel : `${rel}.html`;
 }

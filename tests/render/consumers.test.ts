@@ -11,6 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { decodeHtml, pythonFeedparser, pythonJson, xmllint } from "../helpers/consumers.ts";
 import { REPO_ROOT } from "../helpers/files.ts";
 import { buildFixtureSite, EXTRA_SEEDS, type FixtureSite } from "../helpers/fixture.ts";
+import { distFileOfUrl } from "../helpers/site.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 
 const tmp = useTempDirs();
@@ -38,7 +39,7 @@ describe("the fixture", () => {
     // Every entry's link is a page that exists in dist/.
     for (const e of site.expected) {
       expect(e.url.startsWith(site.config.baseUrl)).toBe(true);
-      expect(existsSync(join(site.out, e.url.slice(site.config.baseUrl.length))), e.url).toBe(true);
+      expect(existsSync(join(site.out, distFileOfUrl(e.url, site.config))), e.url).toBe(true);
     }
   });
 });

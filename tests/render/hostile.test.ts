@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import type { Article, Diagnostic } from "../../src/types.ts";
 import { decodeHtml, htmlText, pythonFeedparser, validateHtml, xmllint } from "../helpers/consumers.ts";
 import { REPO_ROOT, markdownSeed, readTree, writeSeeds } from "../helpers/files.ts";
-import { buildSite, expectedEntries, testConfig, type ExpectedEntry } from "../helpers/site.ts";
+import { buildSite, distFileOfUrl, expectedEntries, testConfig, type ExpectedEntry } from "../helpers/site.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 
 const tmp = useTempDirs();
@@ -134,7 +134,7 @@ describe("hostile article: HTML escapes everything", () => {
 
   it("each article page shows the title and author as text, and is valid HTML", async () => {
     for (const e of expected) {
-      const html = await readFile(join(out, e.url.slice(testConfig().baseUrl.length)), "utf8");
+      const html = await readFile(join(out, distFileOfUrl(e.url, testConfig())), "utf8");
       const h1 = /<h1>([\s\S]*?)<\/h1>/.exec(html)?.[1];
       expect(decodeHtml(h1 ?? "")).toBe(e.article.title);
       if (e.article.author) expect(html).toContain(`· ${htmlText(e.article.author)}</p>`);

@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeHtml, htmlText, validateHtml } from "../helpers/consumers.ts";
 import { buildFixtureSite, type FixtureSite } from "../helpers/fixture.ts";
+import { distFileOfUrl } from "../helpers/site.ts";
 import { tagSlug } from "../../src/render/tags.ts";
 import { humanDate } from "../../src/render/html.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
@@ -19,21 +20,14 @@ beforeAll(async () => {
 });
 
 const page = (path: string) => readFile(join(site.out, path), "utf8");
-const pagePathOf = (url: string) => url.slice(site.config.baseUrl.length);
+const pagePathOf = (url: string) => distFileOfUrl(url, site.config);
 const attrs = (html: string, tag: string) =>
   [...html.matchAll(new RegExp(`<${tag}\\b([^>]*)>`, "g"))].map((m) =>
     Object.fromEntries([...m[1]!.matchAll(/([a-z-]+)="([^"]*)"/g)].map((a) => [a[1]!, decodeHtml(a[2]!)])),
   );
 
 /** A site-relative href ("/blog/x/") to the file in dist/ it names. */
-function distFileOf(href: string): string {
-  const base = new URL(site.config.baseUrl);
-  const url = new URL(href, base);
-  expect(url.origin).toBe(base.origin);
-  expect(url.pathname.startsWith(base.pathname), href).toBe(true);
-  const rel = url.pathname.slice(base.pathname.length);
-  return rel === "" || rel.endsWith("/") ? `${rel}index.html` : rel;
-}
+const distFileOf = (href: string) => distFileOfUrl(href, site.config);
 
 // long-title (titles over 70 characters) is relaxed for article pages only: it is an SEO preference,
 // and "<article title> · <site title>" is often longer. Nothing else is relaxed.

@@ -113,7 +113,7 @@ describe("pagination", () => {
   it("the list links each article's page, newest first", () => {
     const html = renderListPage(ctx, pages.index!);
     expect(listedTitles(html)).toEqual(all.slice(0, 10).map((a) => a.title));
-    expect(html).toContain(`<li><a href="${base}articles/${all[0]!.id}.html">Article 25</a>`);
+    expect(html).toContain(`<li><a href="${base}articles/${all[0]!.id}">Article 25</a>`);
   });
 
   it("an empty list says so", () => {

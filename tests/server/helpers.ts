@@ -147,10 +147,13 @@ export async function copySeeds(from: string, to: string): Promise<void> {
 
 // ---------------------------------------------------------------------------------------------- URLs
 
-/** The URLs that serve a dist/ file, worked out here rather than taken from src/. */
+/**
+ * The URLs that serve a dist/ file with a 200, worked out here rather than taken from src/: a folder's
+ * index.html at the folder, a page (not the 404 page) without ".html", anything else at its path.
+ */
 export function urlsFor(path: string): string[] {
-  if (path === "index.html") return ["/", "/index.html"];
-  if (path.endsWith("/index.html")) return [`/${path.slice(0, -"index.html".length)}`, `/${path}`];
+  if (path === "index.html" || path.endsWith("/index.html")) return [`/${path.slice(0, -"index.html".length)}`];
+  if (path.endsWith(".html") && path !== "404.html") return [`/${path.slice(0, -".html".length)}`];
   return [`/${path}`];
 }
 

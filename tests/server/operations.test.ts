@@ -188,7 +188,7 @@ describe("graceful shutdown", () => {
     const requests: [string, string, number][] = [
       ["GET", "/rss.xml", 200],
       ["HEAD", "/", 200],
-      ["GET", "/articles/markdown-one", 301],
+      ["GET", "/articles/markdown-one.html", 301],
       ["GET", "/no-such-page", 404],
       ["POST", "/feed.json", 405],
       ["GET", "/%zz", 400],

@@ -65,10 +65,10 @@ describe("validators of one build", () => {
       "/feed.json": newest,
       // The index shows publication dates only: markdown-one's, 2025-05-20, is the newest it shows.
       "/": new Date("2025-05-20T00:00:00Z").toUTCString(),
-      "/articles/markdown-one.html": newest,
-      "/articles/markdown-two.html": new Date("2025-01-15T00:00:00Z").toUTCString(),
-      "/articles/5eed5e7e00000001.html": new Date("2025-03-01T00:00:00Z").toUTCString(),
-      "/articles/5eed5e7e00000002.html": new Date("2025-04-12T00:00:00Z").toUTCString(),
+      "/articles/markdown-one": newest,
+      "/articles/markdown-two": new Date("2025-01-15T00:00:00Z").toUTCString(),
+      "/articles/5eed5e7e00000001": new Date("2025-03-01T00:00:00Z").toUTCString(),
+      "/articles/5eed5e7e00000002": new Date("2025-04-12T00:00:00Z").toUTCString(),
       "/404.html": undefined, // shows no dated content: no Last-Modified at all
       [`/${stylesheetPath(fx.manifest)}`]: undefined,
     };
@@ -161,13 +161,13 @@ describe("validators across builds", () => {
 
     const ms = (v: string | undefined) => Date.parse(v ?? "");
     for (const coding of ["identity", "br", "gzip"] as TestCoding[]) {
-      for (const url of ["/rss.xml", "/atom.xml", "/feed.json", "/articles/markdown-two.html"]) {
+      for (const url of ["/rss.xml", "/atom.xml", "/feed.json", "/articles/markdown-two"]) {
         const key = `${url} ${coding}`;
         expect(after[key]?.etag, key).not.toBe(before[key]?.etag);
         // No date of the content moved, and Last-Modified never depends on the previous build.
         expect(ms(after[key]?.lastModified), key).toBe(ms(before[key]?.lastModified));
       }
-      for (const url of ["/articles/markdown-one.html", "/articles/5eed5e7e00000001.html", "/articles/5eed5e7e00000002.html"]) {
+      for (const url of ["/articles/markdown-one", "/articles/5eed5e7e00000001", "/articles/5eed5e7e00000002"]) {
         const key = `${url} ${coding}`;
         expect(after[key], key).toEqual(before[key]);
         expect(after[key]?.etag, key).toBeDefined();
@@ -184,10 +184,10 @@ describe("validators across builds", () => {
     const later = await snapshotOf(dist);
     // (The index page shows publication dates only: its bytes, and so its validators, stay.)
     expect(later["/ identity"]).toEqual(after["/ identity"]);
-    for (const url of ["/rss.xml", "/atom.xml", "/feed.json", "/articles/markdown-one.html"]) {
+    for (const url of ["/rss.xml", "/atom.xml", "/feed.json", "/articles/markdown-one"]) {
       expect(later[`${url} identity`]?.etag, url).not.toBe(after[`${url} identity`]?.etag);
       expect(later[`${url} identity`]?.lastModified, url).toBe(new Date("2025-07-04T12:00:00Z").toUTCString());
     }
-    expect(later["/articles/5eed5e7e00000001.html br"]).toEqual(before["/articles/5eed5e7e00000001.html br"]);
+    expect(later["/articles/5eed5e7e00000001 br"]).toEqual(before["/articles/5eed5e7e00000001 br"]);
   });
 });
