@@ -108,7 +108,7 @@ describe("compression on demand", () => {
     const caches = newServerCaches();
     const article = entries.find((e) => e.path.startsWith("articles/"))!;
     await serving(identityOnly, caches, async (port) => {
-      const url = `/${article.path}`;
+      const url = urlsFor(article.path)[0]!;
       for (const coding of ENCODINGS) {
         const etag = etagOf(article.sha256, coding);
         const r = await get(port, url, { "Accept-Encoding": coding, "If-None-Match": etag });
@@ -160,7 +160,7 @@ describe("compression on demand", () => {
     const dist = join(root, "rebuilt");
     await cp(identityOnly, dist, { recursive: true });
     const article = entries.find((e) => e.path.startsWith("articles/"))!;
-    const url = `/${article.path}`;
+    const url = urlsFor(article.path)[0]!;
     const caches = newServerCaches();
     const server = await startServer({ dir: dist, port: 0, host: "127.0.0.1", caches });
     const port = portOf(server);
