@@ -1,6 +1,7 @@
 // Cloudflare Pages' own asset server (`wrangler pages dev`, offline) serving dist/ as uploaded: every URL
 // reached from the front page and the feeds answers 200 without a redirect, with seedfeed serve's
-// Content-Type, Cache-Control and security headers. Slow to start (workerd), so not in `npm test`: `npm run test:wrangler` runs it (vitest.hosts.config.ts).
+// Content-Type, Cache-Control and security headers. workerd takes a few seconds to start; the whole test
+// takes about 10 s, so it runs with every `npm test`.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { join } from "node:path";
