@@ -18,7 +18,7 @@ import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { build } from "../src/pipeline.ts";
 import { validateConfig } from "../src/config.ts";
-import { MANIFEST_PATH, readManifestEntries } from "../src/output/manifest.ts";
+import { manifestFileOf, readManifestEntries } from "../src/output/manifest.ts";
 import { S3_CREDENTIALS, startProxy, startS3, type S3Proxy } from "../tests/helpers/s3.ts";
 import { corpusFile, writeCorpus } from "./corpus.ts";
 
@@ -59,7 +59,7 @@ function publishWith(tool: Tool, proxy: S3Proxy, bucket: string, dist: string, a
   if (tool === "seedfeed") {
     return timed(proxy, bucket, process.execPath, ["--import", TSX, join(REPO, "src/cli.ts"), "publish", `s3://${bucket}`, "--dir", dist, "--endpoint", proxy.endpoint, "--path-style", "--quiet"], {});
   }
-  const excludes = ["*.br", "*.gz", MANIFEST_PATH, "_headers"].flatMap((p) => ["--exclude", p]);
+  const excludes = ["_headers"].flatMap((p) => ["--exclude", p]);
   return timed(proxy, bucket, "aws", ["s3", "sync", dist, `s3://${bucket}`, "--delete", "--endpoint-url", proxy.endpoint, "--no-progress", "--only-show-errors", ...excludes], {
     AWS_CONFIG_FILE: awsConfig,
   });
@@ -83,7 +83,7 @@ try {
     if (!r.written) throw new Error("the bench corpus did not build");
   };
   await rebuild();
-  const files = readManifestEntries(join(dist, MANIFEST_PATH)).size;
+  const files = readManifestEntries(manifestFileOf(dist)).size;
   // The edit: the newest article's text, which shows on its page, the index, the feeds and an archive page.
   const newest = corpusFile(COUNT - 1);
   const edited = newest.text.replace(/\n([^\n]*)\n$/, "\nAn edited last paragraph.\n");
@@ -95,7 +95,7 @@ try {
     const order = round % 2 === 1 ? tools : [...tools].reverse();
     const buckets = Object.fromEntries(order.map((tool) => [tool, `${tool}-${round}`])) as Record<Tool, string>;
     for (const tool of order) await s3.bucket(buckets[tool]);
-    const before = readManifestEntries(join(dist, MANIFEST_PATH));
+    const before = readManifestEntries(manifestFileOf(dist));
     for (const c of CASES) {
       if (c === "one edit") {
         await writeFile(join(seeds, newest.name), edited);
@@ -107,7 +107,7 @@ try {
         log(`round ${round} ${tool.padEnd(8)} ${c.padEnd(16)} ${s.ms.toFixed(0).padStart(7)} ms  ${s.requests} requests, ${s.writes} writes`);
       }
     }
-    const after = readManifestEntries(join(dist, MANIFEST_PATH));
+    const after = readManifestEntries(manifestFileOf(dist));
     const changed = [...after.values()].filter((e) => before.get(e.path)?.sha256 !== e.sha256).map((e) => e.path).sort();
     changedCounts.push(changed.length);
     const wrote = [...samples.get("seedfeed|one edit")!.at(-1)!.written].sort();

@@ -12,17 +12,17 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { build } from "../src/pipeline.ts";
 import { validateConfig } from "../src/config.ts";
-import { MANIFEST_PATH, readManifestEntries } from "../src/output/manifest.ts";
+import { manifestFileOf, readManifestEntries } from "../src/output/manifest.ts";
+import { urlPathOf } from "../src/render/urls.ts";
 import type { RecordedReply } from "./bench-server.ts";
 import { writeCorpus } from "./corpus.ts";
-import { withoutVariants } from "./without-variants.ts";
 import { LOAD_GENERATOR, runLoad } from "./load.ts";
 
 const { values } = parseArgs({
@@ -138,19 +138,18 @@ try {
   // 60 articles of ~400 words: the 50-entry RSS feed is about 143 KB (28 KB as brotli), a tag's list page 3 KB.
   await writeCorpus(join(work, "seeds"), 60);
   const dist = join(work, "dist");
-  await build({ seedsDir: join(work, "seeds"), outDir: dist, config: validateConfig({}, "bench") });
-  const article = [...readManifestEntries(join(dist, MANIFEST_PATH)).keys()].find((p) => p.startsWith("articles/"))!;
+  await build({ seedsDir: join(work, "seeds"), outDir: dist, config: validateConfig({ precompress: "all" }, "bench") });
+  const article = [...readManifestEntries(manifestFileOf(dist)).keys()].find((p) => p.startsWith("articles/"))!;
   const scenarios: Scenario[] = [
     { name: "feed GET (br)", url: "/rss.xml" },
     { name: "feed 304", url: "/rss.xml", conditional: true },
     { name: "HTML list page GET (br)", url: "/tags/sport/" },
-    { name: "article page GET (br)", url: `/${article}` },
+    { name: "article page GET (br)", url: urlPathOf(article) },
     { name: "HTML list page GET (br, on demand)", url: "/tags/sport/", onDemand: true },
-    { name: "article page GET (br, on demand)", url: `/${article}`, onDemand: true },
+    { name: "article page GET (br, on demand)", url: urlPathOf(article), onDemand: true },
   ];
   const identityOnly = join(work, "identity-only");
-  await cp(dist, identityOnly, { recursive: true });
-  await withoutVariants(identityOnly);
+  await build({ seedsDir: join(work, "seeds"), outDir: identityOnly, config: validateConfig({ precompress: "none" }, "bench") });
 
   const seedfeed = await startChild(["seedfeed", dist]);
   children.push(seedfeed.child);

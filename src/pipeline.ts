@@ -4,18 +4,19 @@
 // files that show them (watch mode). Both scan, plan, produce and commit in the same steps, under the
 // same lock, in the same order.
 
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { cacheDirOf } from "./cache-dir.ts";
 import { seedFormatOf } from "./content/parse.ts";
 import { readArticle, seedVersion } from "./content/read-article.ts";
 import { scanSeeds, type ScanResult } from "./content/scan.ts";
 import { readSeedIndex, seedIndexFile, writeSeedIndex, type SeedIndex } from "./content/seed-index.ts";
 import { COMPRESSION_LEVELS, WATCH_COMPRESSION_LEVELS } from "./output/compress.ts";
 import { HEADERS_FILE_PATH, renderHeadersFile, type HeadersMemo } from "./output/headers-file.ts";
-import { MANIFEST_PATH, readManifestEntries, serializeManifest, SiteEntries, type ManifestEntry, type ManifestMemo } from "./output/manifest.ts";
+import { encodedDirOf, manifestFileOf, readManifestEntries, serializeManifest, SiteEntries, type ManifestEntry, type ManifestMemo } from "./output/manifest.ts";
 import { BodyCache, changesOf, produceFiles, siteKeyOf, type ProduceOptions } from "./output/output-set.ts";
 import { StagePool } from "./output/stage-pool.ts";
-import { lockDist, recoverInterruptedSwap, Staging, type DistUpdate, type ExtraFile } from "./output/write-dist.ts";
+import { lockDist, recoverInterruptedSwap, Staging, type Descriptions, type DistUpdate } from "./output/write-dist.ts";
 import { SitePlanner } from "./render/plan.ts";
 import type { Diagnostic, ProgressReport, SiteConfig } from "./types.ts";
 
@@ -119,6 +120,9 @@ export class Pipeline {
 
   private async run(names: ReadonlySet<string> | "all", options: RunOptions): Promise<RunResult> {
     const { outDir } = this.options;
+    // A failed first build leaves no cache folder behind (nor, by the lock and the staging's own
+    // clean-up, anything else that was not there before).
+    const hadCache = existsSync(cacheDirOf(outDir));
     let lock: { release(): void } | undefined;
     try {
       lock = lockDist(outDir);
@@ -134,6 +138,7 @@ export class Pipeline {
       return { ...result, written: true, files: site.sorted.slice(), changed };
     } catch (e) {
       this.forget();
+      if (!hadCache) rmSync(cacheDirOf(outDir), { recursive: true, force: true });
       throw e;
     } finally {
       lock?.release();
@@ -161,7 +166,7 @@ export class Pipeline {
     const { outDir, mode, progress } = this.options;
     const staging = Staging.open(outDir, pool);
     try {
-      const previous = this.site?.byPath ?? readManifestEntries(join(outDir, MANIFEST_PATH));
+      const previous = this.site?.byPath ?? readManifestEntries(manifestFileOf(outDir));
       const produce: ProduceOptions = {
         config: this.config,
         siteKey: siteKeyOf(this.config),
@@ -192,7 +197,10 @@ export class Pipeline {
         gone = [...previous.keys()].filter((p) => !site.byPath.has(p));
         update = { changes: changesOf(produced.entries, gone, previous), previous, files: site.sorted.length };
       }
-      await staging.commit(update, this.extraFiles(site), () => options.onFilesInPlace?.(site.byPath));
+      await staging.commit(update, this.descriptions(site), () => options.onFilesInPlace?.(site.byPath));
+      // After a whole plan, the variants folder keeps only what the site names (an applied change leaves
+      // the few it replaced to the next whole plan: listing a large folder costs more than they do).
+      if (!change) removeUnusedVariants(outDir, site.sorted);
       this.site = site;
       this.followed = { scan, planner };
       return { site, changed: [...produced.written, ...gone].sort() };
@@ -203,18 +211,29 @@ export class Pipeline {
   }
 
   /** manifest.json and _headers: they describe the other files, so the commit writes them last. */
-  private extraFiles(site: SiteEntries): ExtraFile[] {
+  private descriptions(site: SiteEntries): Descriptions {
     const headers = this.memos?.headers;
-    return [
-      { path: MANIFEST_PATH, bytes: serializeManifest(site.sorted, this.memos?.manifest) },
-      { path: HEADERS_FILE_PATH, bytes: madeWhenRead(() => renderHeadersFile(site.sorted, headers)) },
-    ];
+    return {
+      headers: { path: HEADERS_FILE_PATH, bytes: madeWhenRead(() => renderHeadersFile(site.sorted, headers)) },
+      manifest: serializeManifest(site.sorted, this.memos?.manifest),
+    };
   }
 }
 
 /** One chunk, made only when the commit comes to write it: in watch mode, after the swap. */
 function* madeWhenRead(make: () => string): Generator<string> {
   yield make();
+}
+
+/** Removes the variants no entry names: those of files changed or gone since they were made. */
+function removeUnusedVariants(outDir: string, entries: readonly ManifestEntry[]): void {
+  const used = new Set<string>();
+  for (const e of entries) {
+    if (e.br) used.add(e.br.path);
+    if (e.gzip) used.add(e.gzip.path);
+  }
+  const dir = encodedDirOf(outDir);
+  for (const name of readdirSync(dir)) if (!used.has(name)) rmSync(join(dir, name), { force: true });
 }
 
 /**

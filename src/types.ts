@@ -78,7 +78,10 @@ export type FileKind = "feed" | "archive" | "html" | "immutable" | "manifest";
 
 /** A precompressed variant as written: its file beside the original, its size and hash. */
 export interface Variant {
-  /** Path of the variant file in dist/, e.g. "rss.xml.br". */
+  /**
+   * The variant's file name in the variants folder beside dist/ (encodedDirOf): the identity bytes'
+   * sha-256, the coding and its level ("<sha-256>-b9.br"). Variants are never part of the published site.
+   */
   path: string;
   size: number;
   /** Hex sha-256 of the variant's bytes. */
@@ -96,6 +99,8 @@ export interface StageRequest {
   id: number;
   /** The staging folder. */
   dir: string;
+  /** The variants folder beside dist/ (encodedDirOf): variants are written there, named by content. */
+  encodedDir: string;
   /** Relative path with forward slashes, e.g. "articles/9f37872381fe7d58.html". */
   path: string;
   text: string;

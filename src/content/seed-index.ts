@@ -1,7 +1,8 @@
 // The seed index: what the build remembers of each seed between builds, and its file beside dist/.
 
 import { mkdir, rename, writeFile } from "node:fs/promises";
-import { basename, dirname, join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
+import { cacheDirOf } from "../cache-dir.ts";
 import { codeVersion } from "../code-version.ts";
 import { readRecords } from "../read-lines.ts";
 import type { ArticleMeta, Diagnostic } from "../types.ts";
@@ -32,8 +33,7 @@ export type SeedIndex = Map<string, SeedRecord>;
  * costs time: every seed is read again.
  */
 export function seedIndexFile(outDir: string): string {
-  const out = resolve(outDir);
-  return join(dirname(out), `.${basename(out)}-cache`, "seeds.json");
+  return join(cacheDirOf(outDir), "seeds.json");
 }
 
 /** The header line: the document up to the opening of its list of records. */

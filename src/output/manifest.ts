@@ -1,12 +1,23 @@
-// dist/manifest.json: the output set without its bytes. The server serves from it; the next build keeps
-// every file whose key is unchanged.
+// manifest.json: the output set without its bytes, kept beside dist/ (in the cache folder: dist/ is
+// exactly the site). The server serves from it; the next build keeps every file whose key is unchanged.
 
+import { join } from "node:path";
+import { cacheDirOf } from "../cache-dir.ts";
 import { readRecords } from "../read-lines.ts";
 import { lowerBound } from "../sorted.ts";
 import type { FileKind, Variant } from "../types.ts";
 
-export const MANIFEST_PATH = "manifest.json";
-export const MANIFEST_VERSION = 2;
+export const MANIFEST_VERSION = 3;
+
+/** The manifest of the site built into `outDir`. */
+export function manifestFileOf(outDir: string): string {
+  return join(cacheDirOf(outDir), "manifest.json");
+}
+
+/** The precompressed variants of the site built into `outDir`, each named by its content (Variant.path). */
+export function encodedDirOf(outDir: string): string {
+  return join(cacheDirOf(outDir), "encoded");
+}
 
 export interface ManifestEntry {
   path: string;
@@ -29,8 +40,6 @@ export interface Manifest {
 }
 
 const HEADER_LINE = `{"version":${MANIFEST_VERSION},"files":[`;
-
-export const VARIANT_SUFFIX = { br: ".br", gzip: ".gz" } as const;
 
 /** An entry with its keys in one fixed order, whichever way it was made: manifest.json is compared byte for byte. */
 export function manifestEntryOf(e: Omit<ManifestEntry, "key">, key: string): ManifestEntry {

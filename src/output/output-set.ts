@@ -47,7 +47,7 @@ export interface ProduceOptions {
   versionOf(m: ArticleMeta): string;
   bodies: BodyCache;
   /** Hashes, compresses and writes a rendered file, unless its bytes are `previousSha`'s (Staging.write). */
-  stage(file: Omit<StageRequest, "id" | "dir">): Promise<StagedFile>;
+  stage(file: Omit<StageRequest, "id" | "dir" | "encodedDir">): Promise<StagedFile>;
   levels?: CompressionLevels;
   progress?: ProgressReport;
 }

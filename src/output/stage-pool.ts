@@ -5,7 +5,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import type { StageReply, StageRequest, StagedFile } from "../types.ts";
-import { VARIANT_SUFFIX } from "./manifest.ts";
 
 /**
  * One per core, at most four, beside the main thread: a worker spends much of its time waiting in the
@@ -33,7 +32,7 @@ export class StagePool {
 
   constructor(size = DEFAULT_WORKERS) {
     this.slots = Array.from({ length: size }, () => {
-      const slot: Slot = { worker: new Worker(new URL("./stage-worker.mjs", import.meta.url), { workerData: { suffix: VARIANT_SUFFIX } }), busy: 0 };
+      const slot: Slot = { worker: new Worker(new URL("./stage-worker.mjs", import.meta.url)), busy: 0 };
       slot.worker.on("message", (reply: StageReply) => this.settle(reply));
       // A worker that dies takes its files with it: every file still waiting fails, and so does the pool.
       slot.worker.on("error", (e) => this.fail(e));

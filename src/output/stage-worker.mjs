@@ -1,6 +1,7 @@
 // @ts-check
-// A stage worker thread: takes rendered text, hashes it, compresses it and writes it with its variants
-// into a staging folder, all synchronously. Compression and file creation are most of a large build's
+// A stage worker thread: takes rendered text, hashes it, writes it into a staging folder, and writes its
+// compressed variants into the cache folder beside dist/ (named by content, so they never move at a
+// commit and identical files share them), all synchronously. Compression and file creation are most of a large build's
 // CPU; here they run beside the main thread, which only renders, and a synchronous write costs a
 // fraction of a promise-based one (no thread-pool round trips for open, write and close).
 // Plain JavaScript that imports only Node's own modules: a worker that loaded TypeScript through tsx would
@@ -9,17 +10,14 @@
 // The benchmark imports compress() from here, so it measures the very same calls.
 
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
 
 /** @typedef {import("../types.ts").StageRequest} StageRequest */
 /** @typedef {import("../types.ts").StageReply} StageReply */
 /** @typedef {import("../types.ts").Variant} Variant */
-
-/** @type {{ br: string; gzip: string }} The variant file suffixes (VARIANT_SUFFIX), from the pool. */
-const suffix = workerData?.suffix;
 
 /** @param {Buffer} bytes */
 const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
@@ -27,9 +25,8 @@ const sha256 = (bytes) => createHash("sha256").update(bytes).digest("hex");
 let stagingDir = "";
 const made = new Set();
 
-/** @param {string} path @param {Buffer} bytes */
-function write(path, bytes) {
-  const full = join(stagingDir, path);
+/** @param {string} full @param {Buffer} bytes */
+function write(full, bytes) {
   const dir = dirname(full);
   if (!made.has(dir)) {
     mkdirSync(dir, { recursive: true });
@@ -37,6 +34,13 @@ function write(path, bytes) {
   }
   writeFileSync(full, bytes);
 }
+
+/**
+ * A variant's name in the cache folder: the identity bytes' sha-256, the coding and its level. The same
+ * name always holds the same bytes, so an existing file is kept as it is.
+ * @param {string} sha @param {"br" | "gzip"} coding @param {{ brotli: number; gzip: number }} levels
+ */
+const variantName = (sha, coding, levels) => (coding === "br" ? `${sha}-b${levels.brotli}.br` : `${sha}-g${levels.gzip}.gz`);
 
 /**
  * Variants not smaller than the original are dropped: they would only cost bytes.
@@ -70,14 +74,19 @@ function stage(req) {
   // Same bytes as the file in dist/: nothing to write (an edit elsewhere changed the inputs, not the output).
   if (sha === req.previousSha) return { id: req.id, size: bytes.length, sha256: sha, written: false };
   const v = compress(bytes, req.levels);
-  write(req.path, bytes);
+  write(join(stagingDir, req.path), bytes);
   /** @param {"br" | "gzip"} enc @returns {Variant | undefined} */
   const variant = (enc) => {
     const b = v[enc];
-    if (!b) return undefined;
-    const path = req.path + suffix[enc];
-    write(path, b);
-    return { path, size: b.length, sha256: sha256(b) };
+    if (!b || !req.levels) return undefined;
+    const name = variantName(sha, enc, req.levels);
+    const full = join(req.encodedDir, name);
+    if (!existsSync(full)) {
+      // Complete or absent under its name: a reader never finds half a variant.
+      write(`${full}.tmp`, b);
+      renameSync(`${full}.tmp`, full);
+    }
+    return { path: name, size: b.length, sha256: sha256(b) };
   };
   const br = variant("br");
   const gzip = variant("gzip");

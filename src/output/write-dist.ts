@@ -1,28 +1,34 @@
 // Output files → dist/, so that a failed or killed build never leaves a dist/ that is neither the old
-// build nor the new one. New bytes go into a staging folder beside dist/ first. A first or clean build
-// then swaps the whole folder in by rename. An incremental build moves only its new files into dist/:
-// it first writes a journal of every move and deletion, and the journal is the commit point; a build
-// killed after it is finished by the next one (roll forward), one killed before it leaves dist/ as it was.
-// manifest.json and _headers describe the other files, so they are written after them: a kill before
-// they are complete removes their old copies (the next build then renders everything: only time lost).
+// build nor the new one, nor a manifest.json that describes another dist/ than the one beside it. New
+// bytes go into a staging folder beside dist/ first. A first or clean build then swaps the whole folder
+// in by rename; an incremental build moves only its new files into dist/. Either way a commit record in
+// the cache folder (commit.json) is the commit point: a build killed after it is finished by the next
+// one (roll forward), one killed before it leaves dist/ and its manifest as they were.
+// manifest.json (in the cache folder) and _headers (in dist/) describe the other files: the old manifest
+// is removed at the commit point and the new one put in place once the files are, so a kill in between
+// leaves no manifest (the next build renders everything, the server keeps its site), never a wrong one.
 
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { cacheDirOf } from "../cache-dir.ts";
 import type { StagedFile, StageRequest } from "../types.ts";
-import type { ManifestEntry } from "./manifest.ts";
+import { encodedDirOf, manifestFileOf, type ManifestEntry } from "./manifest.ts";
 import type { StagePool } from "./stage-pool.ts";
 
-const JOURNAL = ".journal.json";
-
-/** How much of an extra file goes to the thread pool in one write. */
+/** How much of a manifest or _headers goes to the thread pool in one write. */
 const EXTRA_BATCH_BYTES = 4 << 20;
 
-interface Journal {
+/** What a commit does, written before it does it (the commit point), in the cache folder. */
+interface CommitRecord {
+  /** The staging folder's name, beside dist/. */
+  staging: string;
+  /** True: the staging folder becomes dist/ whole. False: `moves` go into dist/ and `deletes` leave it. */
+  swap: boolean;
   moves: string[];
   deletes: string[];
-  /** Files written into the staging folder after the moves (manifest.json, _headers). */
-  extras: string[];
+  /** The path of _headers in dist/ (and in the staging folder). */
+  headers: string;
 }
 
 /** A build's changes to dist/: by path, each changed file's new entry (undefined: gone). */
@@ -34,19 +40,21 @@ export interface DistUpdate {
   files: number;
 }
 
-/** A file written last, from one buffer or from chunks (a large manifest is never one string). */
-export interface ExtraFile {
-  path: string;
-  bytes: Buffer | string | Iterable<string | Buffer>;
+/** Bytes written last, from one buffer or from chunks (a large manifest is never one string). */
+export type Chunks = Buffer | string | Iterable<string | Buffer>;
+
+/** What describes the other files: dist/_headers, and manifest.json beside dist/. */
+export interface Descriptions {
+  headers: { path: string; bytes: Chunks };
+  manifest: Chunks;
 }
 
 function siblings(out: string): { parent: string; prefix: string } {
   return { parent: dirname(out), prefix: `.${basename(out)}.` };
 }
 
-function physicalPaths(e: ManifestEntry): string[] {
-  return [e.path, ...(e.br ? [e.br.path] : []), ...(e.gzip ? [e.gzip.path] : [])];
-}
+const commitFileOf = (out: string) => join(cacheDirOf(out), "commit.json");
+const nextManifestOf = (out: string) => `${manifestFileOf(out)}.next`;
 
 /** Moves staged files into dist/; safe to run again after a kill (moves already made are skipped). */
 function moveIntoPlace(staging: string, out: string, paths: readonly string[]): void {
@@ -65,12 +73,12 @@ function moveIntoPlace(staging: string, out: string, paths: readonly string[]): 
   }
 }
 
-/** Carries out a committed journal's moves and deletions. */
-function applyJournal(staging: string, out: string, journal: Journal): void {
-  moveIntoPlace(staging, out, journal.moves);
-  for (const p of journal.deletes) {
+/** Carries out an incremental commit's moves and deletions. */
+function applyMoves(staging: string, out: string, record: CommitRecord): void {
+  moveIntoPlace(staging, out, record.moves);
+  for (const p of record.deletes) {
     rmSync(join(out, p), { force: true });
-    // Folders emptied by the deletion (an article's) go too; a folder still in use refuses.
+    // Folders emptied by the deletion (a tag's) go too; a folder still in use refuses.
     for (let dir = dirname(join(out, p)); dir.startsWith(out + "/"); dir = dirname(dir)) {
       try {
         rmdirSync(dir);
@@ -81,17 +89,33 @@ function applyJournal(staging: string, out: string, journal: Journal): void {
   }
 }
 
-/** Finishes what a staging folder's journal committed to, if it has one (a build stopped after its commit point). */
-function finishJournal(staging: string, out: string): void {
-  if (!existsSync(join(staging, JOURNAL)) || !existsSync(out)) return;
-  const journal = JSON.parse(readFileSync(join(staging, JOURNAL), "utf8")) as Journal;
-  applyJournal(staging, out, journal);
-  // An extra is in the staging folder under its own name only once complete (writeExtra renames it
-  // there); without it, dist/ would keep an old manifest that no longer describes its files.
-  for (const x of journal.extras) {
-    if (existsSync(join(staging, x))) moveIntoPlace(staging, out, [x]);
-    else rmSync(join(out, x), { force: true });
+/** Two renames: the old folder steps aside, the staged one steps in; a kill between them is finished by finishCommit. */
+function swapIn(staging: string, out: string): void {
+  if (!existsSync(staging)) return; // swapped before a kill
+  const { parent, prefix } = siblings(out);
+  if (existsSync(out)) renameSync(out, join(parent, `${prefix}previous-${basename(staging).split("-").at(-1)}`));
+  renameSync(staging, out);
+}
+
+/**
+ * Finishes a commit whose record was written (the build was stopped after its commit point): the files
+ * go in, _headers if it was complete (else the old one goes: it may not describe the files), and the new
+ * manifest if it was complete (else none: the next build renders everything).
+ */
+function finishCommit(out: string): void {
+  const file = commitFileOf(out);
+  if (!existsSync(file)) return;
+  const record = JSON.parse(readFileSync(file, "utf8")) as CommitRecord;
+  const staging = join(dirname(out), record.staging);
+  if (record.swap) swapIn(staging, out);
+  else {
+    applyMoves(staging, out, record);
+    if (existsSync(join(staging, record.headers))) moveIntoPlace(staging, out, [record.headers]);
+    else rmSync(join(out, record.headers), { force: true });
   }
+  if (existsSync(nextManifestOf(out))) renameSync(nextManifestOf(out), manifestFileOf(out));
+  else rmSync(manifestFileOf(out), { force: true });
+  rmSync(file, { force: true });
 }
 
 /** Another seedfeed process is writing this output folder. */
@@ -140,9 +164,13 @@ export function lockDist(outDir: string): { release(): void } {
   }
 }
 
-/** Leftovers of a build that was killed: a staging folder (finished if its journal was written), or a swap cut between its two renames. */
+/**
+ * Leftovers of a build that was killed: a commit whose record was written is finished; anything else
+ * (staging folders, a half-written manifest, the previous dist/ of a finished swap) is removed.
+ */
 export function recoverInterruptedSwap(outDir: string): void {
   const out = resolve(outDir);
+  finishCommit(out);
   const { parent, prefix } = siblings(out);
   let names: string[];
   try {
@@ -150,18 +178,16 @@ export function recoverInterruptedSwap(outDir: string): void {
   } catch {
     return;
   }
+  // Without a commit record, the previous dist/ of a swap cut between its renames goes back.
   const previous = names.filter((n) => n.startsWith(`${prefix}previous-`));
   if (!existsSync(out) && previous.length > 0) renameSync(join(parent, previous.at(-1)!), out);
-  for (const n of names) {
-    const path = join(parent, n);
-    if (n.startsWith(`${prefix}staging-`)) finishJournal(path, out);
-    rmSync(path, { recursive: true, force: true });
-  }
+  for (const n of names) rmSync(join(parent, n), { recursive: true, force: true });
+  for (const f of [`${manifestFileOf(out)}.tmp`, nextManifestOf(out), `${commitFileOf(out)}.tmp`]) rmSync(f, { force: true });
 }
 
 /** A staging folder beside dist/ that new files are written into (by the stage workers) as they are made. */
 export class Staging {
-  /** Output files (not variants) written here: all of them means the whole folder can be swapped in. */
+  /** Output files written here: all of them means the whole folder can be swapped in. */
   private readonly staged: string[] = [];
   private inFlight = 0;
   private readonly waiters: (() => void)[] = [];
@@ -170,17 +196,17 @@ export class Staging {
   /** Call recoverInterruptedSwap first: a killed build's leftovers beside dist/ are finished or removed there. */
   static open(outDir: string, pool: StagePool): Staging {
     const out = resolve(outDir);
-    mkdirSync(dirname(out), { recursive: true });
+    mkdirSync(encodedDirOf(out), { recursive: true });
     const dir = mkdtempSync(join(dirname(out), `.${basename(out)}.staging-`));
     chmodSync(dir, 0o755); // mkdtemp makes it private; dist/ is meant to be published
     return new Staging(out, dir, pool);
   }
 
   /** Hashes, compresses and writes one rendered file; writes nothing when its bytes are `previousSha`'s. */
-  async write(file: Omit<StageRequest, "id" | "dir">): Promise<StagedFile> {
+  async write(file: Omit<StageRequest, "id" | "dir" | "encodedDir">): Promise<StagedFile> {
     this.inFlight++;
     try {
-      const staged = await this.pool.stage({ ...file, dir: this.dir });
+      const staged = await this.pool.stage({ ...file, dir: this.dir, encodedDir: encodedDirOf(this.out) });
       if (staged.written) this.staged.push(file.path);
       return staged;
     } finally {
@@ -194,56 +220,58 @@ export class Staging {
   }
 
   /**
-   * Makes the staged files dist/. The files are moved in synchronously, and `onFilesInPlace` runs right
-   * after them in the same step (watch mode swaps its server's site there: no request is answered in
-   * between). The extras (manifest.json, _headers) describe the other files, so they come last, written
-   * through the thread pool while the new files are already served. Call `flush` first.
+   * Makes the staged files dist/. The files go in synchronously, and `onFilesInPlace` runs right after
+   * them in the same step (watch mode swaps its server's site there: no request is answered in between).
+   * A swap writes the descriptions first (a clean build is not in a hurry); an incremental commit writes
+   * them after the files, through the thread pool, while the new files are already served (a 67 MB
+   * manifest written before them held an edit's feed back). Call `flush` first.
    */
-  async commit(update: DistUpdate, extras: readonly ExtraFile[], onFilesInPlace?: () => void): Promise<void> {
+  async commit(update: DistUpdate, descriptions: Descriptions, onFilesInPlace?: () => void): Promise<void> {
     if (this.inFlight > 0) throw new Error("commit before flush");
-    const { changes, previous } = update;
-    if (this.staged.length === update.files || !existsSync(this.out)) {
-      for (const x of extras) await this.writeExtra(x);
-      this.swapWholeFolder();
-      onFilesInPlace?.();
-      return;
+    const swap = this.staged.length === update.files || !existsSync(this.out);
+    const record: CommitRecord = { staging: basename(this.dir), swap, moves: [], deletes: [], headers: descriptions.headers.path };
+    if (swap) {
+      await this.writeChunks(join(this.dir, descriptions.headers.path), descriptions.headers.bytes);
+      await this.writeChunks(nextManifestOf(this.out), descriptions.manifest);
+    } else {
+      // What dist/ holds and the new build does not.
+      for (const [path, now] of update.changes) if (!now && update.previous.has(path)) record.deletes.push(path);
+      record.deletes.sort();
+      record.moves = this.staged;
     }
-    // What dist/ holds and the new build does not: files gone, and variants a changed file no longer has.
-    const deletes: string[] = [];
-    for (const [path, now] of changes) {
-      const before = previous.get(path);
-      if (!before) continue;
-      const kept = new Set(now ? physicalPaths(now) : []);
-      for (const p of physicalPaths(before)) if (!kept.has(p)) deletes.push(p);
-    }
-    // The staged files with their variants, as the new entries name them.
-    const moves = this.staged.flatMap((p) => physicalPaths(changes.get(p)!));
-    const journal: Journal = { moves, deletes: deletes.sort(), extras: extras.map((x) => x.path) };
-    writeFileSync(join(this.dir, `${JOURNAL}.tmp`), JSON.stringify(journal));
-    renameSync(join(this.dir, `${JOURNAL}.tmp`), join(this.dir, JOURNAL)); // the commit point
-    applyJournal(this.dir, this.out, journal);
+    this.writeRecord(record); // the commit point
+    rmSync(manifestFileOf(this.out), { force: true });
+    if (swap) swapIn(this.dir, this.out);
+    else applyMoves(this.dir, this.out, record);
     onFilesInPlace?.();
-    for (const x of extras) await this.writeExtra(x);
-    moveIntoPlace(this.dir, this.out, journal.extras);
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!swap) {
+      await this.writeChunks(join(this.dir, descriptions.headers.path), descriptions.headers.bytes);
+      await this.writeChunks(nextManifestOf(this.out), descriptions.manifest);
+    }
+    finishCommit(this.out);
+    this.removeLeftovers();
+  }
+
+  private writeRecord(record: CommitRecord): void {
+    const file = commitFileOf(this.out);
+    writeFileSync(`${file}.tmp`, JSON.stringify(record));
+    renameSync(`${file}.tmp`, file);
   }
 
   /**
-   * Writes an extra file into the staging folder under a temporary name, renamed once complete. The
-   * writes go through the thread pool, a few MB at a time: in watch mode the server answers from the
-   * new files meanwhile, and a 67 MB manifest written synchronously held every request up behind it.
+   * Writes a file under a temporary name, renamed once complete. The writes go through the thread pool,
+   * a few MB at a time: in watch mode the server answers from the new files meanwhile.
    */
-  private async writeExtra(x: ExtraFile): Promise<void> {
-    const file = join(this.dir, x.path);
-    const chunks = typeof x.bytes === "string" || Buffer.isBuffer(x.bytes) ? [x.bytes] : x.bytes;
+  private async writeChunks(file: string, bytes: Chunks): Promise<void> {
+    const chunks = typeof bytes === "string" || Buffer.isBuffer(bytes) ? [bytes] : bytes;
     const handle = await open(`${file}.tmp`, "w");
     try {
       let batch: Buffer[] = [];
       let batchBytes = 0;
       for (const chunk of chunks) {
-        const bytes = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-        batch.push(bytes);
-        batchBytes += bytes.length;
+        const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
+        batch.push(b);
+        batchBytes += b.length;
         if (batchBytes >= EXTRA_BATCH_BYTES) {
           await handle.writev(batch);
           batch = [];
@@ -257,22 +285,21 @@ export class Staging {
     renameSync(`${file}.tmp`, file);
   }
 
-  /** Two renames: the old folder steps aside, the new one steps in; recoverInterruptedSwap mends a kill between them. */
-  private swapWholeFolder(): void {
-    const previous = `${join(dirname(this.out), `.${basename(this.out)}.previous-`)}${basename(this.dir).split("-").at(-1)}`;
-    const hadPrevious = existsSync(this.out);
-    if (hadPrevious) renameSync(this.out, previous);
-    renameSync(this.dir, this.out);
-    if (hadPrevious) rmSync(previous, { recursive: true, force: true });
+  /** The staging folder (an incremental commit's, emptied by its moves) and the previous dist/ of a swap. */
+  private removeLeftovers(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+    const { parent, prefix } = siblings(this.out);
+    rmSync(join(parent, `${prefix}previous-${basename(this.dir).split("-").at(-1)}`), { recursive: true, force: true });
   }
 
   /**
    * Waits for the writes in flight (they would make the folder again), then removes the staging folder;
-   * past the commit point (a failure while writing the extras), what the journal promised is finished first.
+   * past the commit point (a failure while writing the descriptions), what the record promised is finished first.
    */
   async abort(): Promise<void> {
     await this.flush();
-    finishJournal(this.dir, this.out);
-    rmSync(this.dir, { recursive: true, force: true });
+    finishCommit(this.out);
+    this.removeLeftovers();
+    rmSync(nextManifestOf(this.out), { force: true });
   }
 }

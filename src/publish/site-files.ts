@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { sha256 } from "../hash.ts";
-import { MANIFEST_PATH, readManifestEntries } from "../output/manifest.ts";
+import { manifestFileOf, readManifestEntries } from "../output/manifest.ts";
 import { urlPathOf } from "../render/urls.ts";
 import type { FileKind } from "../types.ts";
 import { objectKeyOf } from "./target.ts";
@@ -34,7 +34,7 @@ const HOST_CONFIGURATION = new Set(["_headers", "_redirects"]);
 
 /** The files of the site in `dir`, in path order. */
 export function readSiteFiles(dir: string): SiteFile[] {
-  const entries = readManifestEntries(join(dir, MANIFEST_PATH));
+  const entries = readManifestEntries(manifestFileOf(dir));
   if (entries.size === 0) throw new SiteNotBuiltError(`${dir}/ has no manifest seedfeed can read: run "seedfeed build" first`);
   const files: SiteFile[] = [];
   for (const e of entries.values()) {

@@ -1,4 +1,4 @@
-// dist/manifest.json → the site the server answers from. Headers are computed once per file and
+// The manifest beside dist/ → the site the server answers from. Headers are computed once per file and
 // encoding, on the first request for it; bodies come from dist/ through a bounded cache and are checked
 // against their sha-256, so a site of any size is served in bounded memory and a body never goes out
 // under another body's ETag. A coding the build did not precompress is compressed on its first request,
@@ -8,7 +8,7 @@ import { accessSync, constants, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { COMPRESSION_LEVELS, type CompressionLevels } from "../output/compress.ts";
 import { fileHeaders } from "../output/http-headers.ts";
-import { MANIFEST_PATH, readManifestEntries, type ManifestEntry } from "../output/manifest.ts";
+import { encodedDirOf, manifestFileOf, readManifestEntries, type ManifestEntry } from "../output/manifest.ts";
 import { compress } from "../output/stage-worker.mjs";
 import { sha256 } from "../hash.ts";
 import { NOT_FOUND_PATH } from "../render/urls.ts";
@@ -119,7 +119,8 @@ function servedFile(dir: string, entry: ManifestEntry, caches: ServerCaches, lev
     const rep: Representation = { etag, headers304: [...validators, ...caching].flat(), body: () => undefined };
     const stored: Stored | undefined = coding === "identity" ? entry : entry[coding];
     if (stored) {
-      const file = join(dir, stored.path);
+      // Identity bytes are the site's file; a precompressed variant is in the variants folder beside it.
+      const file = stored === entry ? identityFile : join(encodedDirOf(dir), stored.path);
       rep.body = () => readVerified(caches.bodies, file, stored.size, stored.sha256);
       withLength(rep, stored.size);
     } else {
@@ -180,15 +181,15 @@ export function servedSite(
   return { files, ...(notFound ? { notFound } : {}) };
 }
 
-/** Reads dist/manifest.json. Bodies are read, and checked, when first asked for. */
+/** Reads the manifest of the site built into `dir` (beside it). Bodies are read, and checked, when first asked for. */
 export function loadServedSite(dir: string, caches: ServerCaches): ServedSite {
-  const file = join(dir, MANIFEST_PATH);
+  const file = manifestFileOf(dir);
   try {
     accessSync(file, constants.R_OK);
   } catch (e) {
-    throw new NotBuiltError(`${dir}/ has no readable manifest.json (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): run "seedfeed build" first`);
+    throw new NotBuiltError(`${dir}/ has no readable manifest (${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): run "seedfeed build" first`);
   }
   const entries = readManifestEntries(file);
-  if (entries.size === 0) throw new NotBuiltError(`${dir}/manifest.json is not a manifest this seedfeed can read: run "seedfeed build" again`);
+  if (entries.size === 0) throw new NotBuiltError(`${file} is not a manifest this seedfeed can read: run "seedfeed build" again`);
   return servedSite(dir, entries, caches);
 }

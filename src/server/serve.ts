@@ -2,8 +2,7 @@
 
 import { statSync, unwatchFile, watchFile } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { join } from "node:path";
-import { MANIFEST_PATH } from "../output/manifest.ts";
+import { manifestFileOf } from "../output/manifest.ts";
 import type { AddressInfo, Socket } from "node:net";
 import { answerFileHit, createApp, type AppOptions } from "./app.ts";
 import { loadServedSite, newServerCaches, type ServedSite, type ServerCaches } from "./from-manifest.ts";
@@ -32,7 +31,7 @@ export interface RunningServer {
 export class PortInUseError extends Error {}
 
 export async function startServer(options: ServeOptions): Promise<RunningServer> {
-  const manifestFile = join(options.dir, MANIFEST_PATH);
+  const manifestFile = manifestFileOf(options.dir);
   // Which manifest.json the site was read from: a request that meets a replaced body asks for a reload,
   // and many may, while a build runs; the manifest (50 MB at 100,000 articles) is read again only once
   // it has itself changed. The stamp is for noticing a change, never part of a response.

@@ -4,9 +4,9 @@
 import { mkdir, readdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parseManifest } from "../../src/output/manifest.ts";
+import { manifestFileOf, parseManifest } from "../../src/output/manifest.ts";
 import { runCli } from "../helpers/cli.ts";
-import { copyRepoSeeds, readTree, treeDifferences, writeSeeds } from "../helpers/files.ts";
+import { copyRepoSeeds, MANIFEST_KEY, readBuild, readTree, treeDifferences, writeSeeds } from "../helpers/files.ts";
 import { buildSite, siteWithDist } from "../helpers/site.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 
@@ -27,7 +27,7 @@ describe("a build that fails", () => {
     expect(r.stderr).toContain("099_00000000000000ff.txt:1: error:");
     expect(r.stderr).toMatch(/not touched/);
     expect(r.stdout).toBe("");
-    expect(treeDifferences(s.before, await readTree(s.out))).toEqual([]);
+    expect(treeDifferences(s.before, await readBuild(s.out))).toEqual([]);
     expect(await leftovers(s.root)).toEqual([]);
   });
 
@@ -52,7 +52,7 @@ describe("a build that fails", () => {
     const result = await buildSite(s.seeds, s.out);
     expect(result.written).toBe(false);
     expect(result.diagnostics.filter((d) => d.severity === "error").map((d) => d.file)).toEqual(["099_00000000000000ff.txt"]);
-    expect(treeDifferences(s.before, await readTree(s.out))).toEqual([]);
+    expect(treeDifferences(s.before, await readBuild(s.out))).toEqual([]);
   });
 });
 
@@ -69,8 +69,8 @@ describe("the leftovers of a killed build", () => {
     // The mended dist/ was the previous build: the incremental build changed the edited page and kept
     // the untouched files of the mended folder as they were (same inode), which only it could have.
     const page = "articles/5eedfeed00000001.html";
-    const old = parseManifest(s.before.get("manifest.json")!.toString("utf8")).files.find((f) => f.path === page)!;
-    const now = parseManifest(await readFile(join(s.out, "manifest.json"), "utf8")).files.find((f) => f.path === page)!;
+    const old = parseManifest(s.before.get(MANIFEST_KEY)!.toString("utf8")).files.find((f) => f.path === page)!;
+    const now = parseManifest(await readFile(manifestFileOf(s.out), "utf8")).files.find((f) => f.path === page)!;
     expect(now.sha256).not.toBe(old.sha256);
     expect((await stat(join(s.out, "404.html"))).ino).toBe(inode404);
   });
@@ -80,7 +80,7 @@ describe("the leftovers of a killed build", () => {
     await rename(s.out, join(s.root, ".dist.previous-k1ll3d"));
     await writeSeeds(s.seeds, BAD);
     expect((await buildSite(s.seeds, s.out)).written).toBe(false);
-    expect(treeDifferences(s.before, await readTree(s.out))).toEqual([]);
+    expect(treeDifferences(s.before, await readBuild(s.out))).toEqual([]);
     expect(await leftovers(s.root)).toEqual([]);
   });
 
@@ -94,7 +94,7 @@ describe("the leftovers of a killed build", () => {
     expect(result.written).toBe(true);
     expect(await leftovers(s.root)).toEqual([]);
     const after = await readTree(s.out);
-    const manifest = parseManifest(after.get("manifest.json")!.toString("utf8"));
+    const manifest = parseManifest(await readFile(manifestFileOf(s.out), "utf8"));
     // Every file the manifest lists is there, whole.
     for (const f of manifest.files) expect(after.get(f.path)?.length, f.path).toBe(f.size);
     expect(after.has("articles/new.html")).toBe(true);

@@ -8,7 +8,7 @@ import { promisify } from "node:util";
 import { parseJsonFeed } from "feedsmith";
 import { describe, it } from "vitest";
 import { loadSeeds } from "../../src/content/scan.ts";
-import { parseManifest } from "../../src/output/manifest.ts";
+import { manifestFileOf, parseManifest } from "../../src/output/manifest.ts";
 import { CLI, runCli } from "../helpers/cli.ts";
 import { REPO_ROOT, copyRepoSeeds } from "../helpers/files.ts";
 import { TEST_SITE, buildSite, testConfig } from "../helpers/site.ts";
@@ -80,7 +80,7 @@ describe.concurrent("build", () => {
     const r = await runCli(["build", "--seeds", join(root, "seeds"), "--out", out], { cwd: root });
     expect(r.code, r.stderr).toBe(0);
     const { articles } = await loadSeeds(join(root, "seeds"));
-    const manifest = parseManifest(await readFile(join(out, "manifest.json"), "utf8"));
+    const manifest = parseManifest(await readFile(manifestFileOf(out), "utf8"));
     const lines = r.stdout.trim().split("\n");
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(new RegExp(`^built ${articles.length} articles into .*: ${manifest.files.length} files, \\d+ KiB in \\d+\\.\\d\\d s$`));
@@ -164,7 +164,7 @@ describe.concurrent("how the CLI is started", () => {
     const root = await tmp.make();
     const r = await runCli(["serve", "--dir", root, "--port", "0"]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(`seedfeed serve: ${root}/ has no readable manifest.json (ENOENT): run "seedfeed build" first\n`);
+    expect(r.stderr).toBe(`seedfeed serve: ${root}/ has no readable manifest (${manifestFileOf(root)}: ENOENT): run "seedfeed build" first\n`);
   });
 
   it("the CLI module can be imported without running", async ({ expect }) => {

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { parseAtomFeed, parseJsonFeed, parseRssFeed } from "feedsmith";
 import { beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.ts";
-import { copyRepoSeeds, readTree, treeDifferences } from "../helpers/files.ts";
+import { BESIDE, copyRepoSeeds, MANIFEST_KEY, readBuild, readTree, treeDifferences } from "../helpers/files.ts";
 import { EXTRA_SEEDS } from "../helpers/fixture.ts";
 import { TEST_SITE, buildSite, testConfig } from "../helpers/site.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
@@ -22,21 +22,25 @@ beforeAll(async () => {
   await copyRepoSeeds(seeds, EXTRA_SEEDS);
   const result = await buildSite(seeds, join(root, "dist"));
   expect(result.written).toBe(true);
-  first = await readTree(join(root, "dist"));
+  first = await readBuild(join(root, "dist"));
 });
 
 describe("byte-identical builds", () => {
-  it("the first build wrote feeds, pages, variants and the manifest", () => {
-    for (const path of ["rss.xml", "atom.xml", "feed.json", "index.html", "404.html", "manifest.json", "rss.xml.gz", "rss.xml.br"]) {
-      expect(first.has(path), path).toBe(true);
-    }
+  it("the first build wrote feeds and pages into dist/, and beside it the manifest and the variants", () => {
+    for (const path of ["rss.xml", "atom.xml", "feed.json", "index.html", "404.html", MANIFEST_KEY]) expect(first.has(path), path).toBe(true);
+    const beside = [...first.keys()].filter((p) => p.startsWith(BESIDE));
+    expect(beside.some((p) => p.endsWith(".br"))).toBe(true);
+    expect(beside.some((p) => p.endsWith(".gz"))).toBe(true);
+    // dist/ is exactly the site: no variant and no manifest in it.
+    const inDist = [...first.keys()].filter((p) => !p.startsWith(BESIDE));
+    expect(inDist.filter((p) => /\.(br|gz)$/.test(p) || p === "manifest.json")).toEqual([]);
   });
 
   it("a second build from a copy of the seeds in another folder is byte-identical, manifest included", async () => {
     const root = await tmp.make();
     await copyRepoSeeds(join(root, "elsewhere"), EXTRA_SEEDS);
     await buildSite(join(root, "elsewhere"), join(root, "out"));
-    expect(treeDifferences(first, await readTree(join(root, "out")))).toEqual([]);
+    expect(treeDifferences(first, await readBuild(join(root, "out")))).toEqual([]);
   });
 
   it("a build by the CLI in another process, time zone and locale is byte-identical", async () => {
@@ -48,19 +52,19 @@ describe("byte-identical builds", () => {
       env: { TZ: "Pacific/Kiritimati", LANG: "de_DE.UTF-8", LC_ALL: "de_DE.UTF-8" },
     });
     expect(r.code, r.stderr).toBe(0);
-    expect(treeDifferences(first, await readTree(join(root, "dist")))).toEqual([]);
+    expect(treeDifferences(first, await readBuild(join(root, "dist")))).toEqual([]);
   });
 
   it("a rebuild after touching every seed's mtime (and the dist/ it replaces) is byte-identical", async () => {
     const root = await tmp.make();
     await copyRepoSeeds(join(root, "seeds"), EXTRA_SEEDS);
     await buildSite(join(root, "seeds"), join(root, "dist"));
-    const before = await readTree(join(root, "dist"));
+    const before = await readBuild(join(root, "dist"));
     const later = new Date("2030-01-01T00:00:00Z");
     for (const path of (await readTree(join(root, "seeds"))).keys()) await utimes(join(root, "seeds", path), later, later);
-    for (const path of before.keys()) await utimes(join(root, "dist", path), later, later);
+    for (const path of (await readTree(join(root, "dist"))).keys()) await utimes(join(root, "dist", path), later, later);
     expect((await buildSite(join(root, "seeds"), join(root, "dist"))).written).toBe(true);
-    const after = await readTree(join(root, "dist"));
+    const after = await readBuild(join(root, "dist"));
     expect(treeDifferences(before, after)).toEqual([]);
     expect(treeDifferences(first, after)).toEqual([]);
   });
@@ -73,7 +77,7 @@ describe("entry ids do not depend on the base URL", () => {
     const b = testConfig({ baseUrl: "http://two.example:8080/deep/path/" });
     await buildSite(seeds, join(root, "a"), { config: a });
     await buildSite(seeds, join(root, "b"), { config: b });
-    const [ta, tb] = [await readTree(join(root, "a")), await readTree(join(root, "b"))];
+    const [ta, tb] = [await readBuild(join(root, "a")), await readBuild(join(root, "b"))];
     const ids = (t: Map<string, Buffer>) => ({
       rss: parseRssFeed(t.get("rss.xml")!.toString()).items?.map((i) => i.guid?.value),
       atom: parseAtomFeed(t.get("atom.xml")!.toString()).entries?.map((e) => e.id),

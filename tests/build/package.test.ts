@@ -52,6 +52,6 @@ describe("the packed package", () => {
     expect(r.stdout).toMatch(new RegExp(`^built ${articles.length} articles into dist/: `));
     const feed = parseJsonFeed(await readFile(join(app, "dist", "feed.json"), "utf8"));
     expect(feed.items?.map((i) => i.title).sort()).toEqual(articles.map((a) => a.title).sort());
-    expect(existsSync(join(app, "dist", "manifest.json"))).toBe(true);
+    expect(existsSync(join(app, ".dist-cache", "manifest.json"))).toBe(true);
   });
 });

@@ -1,7 +1,7 @@
 // The stage workers on their own: real worker threads writing into a real temp folder.
 
 import { createHash } from "node:crypto";
-import { readFile, writeFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { afterEach, describe, expect, it } from "vitest";
@@ -19,28 +19,35 @@ afterEach(async () => {
 });
 
 describe("stage workers", () => {
-  it("write the UTF-8 bytes and their brotli and gzip variants, reporting sizes and hashes of what is on disk", async () => {
+  it("write the UTF-8 bytes, and their brotli and gzip variants named by content in the variants folder, reporting sizes and hashes of what is on disk", async () => {
     const dir = await tmp.make();
+    const encodedDir = await tmp.make();
     pool = new StagePool(2);
-    const staged = await pool.stage({ dir, path: "articles/x.html", text: TEXT, levels: { brotli: 4, gzip: 6 } });
+    const staged = await pool.stage({ dir, encodedDir, path: "articles/x.html", text: TEXT, levels: { brotli: 4, gzip: 6 } });
     const bytes = await readFile(join(dir, "articles/x.html"));
     expect(bytes.equals(Buffer.from(TEXT, "utf8"))).toBe(true);
     expect(staged).toMatchObject({ written: true, size: bytes.length, sha256: sha(bytes) });
-    const br = await readFile(join(dir, "articles/x.html.br"));
-    const gz = await readFile(join(dir, "articles/x.html.gz"));
+    expect((await readdir(dir, { recursive: true })).sort()).toEqual(["articles", "articles/x.html"]);
+    const br = await readFile(join(encodedDir, `${sha(bytes)}-b4.br`));
+    const gz = await readFile(join(encodedDir, `${sha(bytes)}-g6.gz`));
     expect(brotliDecompressSync(br).equals(bytes)).toBe(true);
     expect(gunzipSync(gz).equals(bytes)).toBe(true);
-    expect(staged.br).toEqual({ path: "articles/x.html.br", size: br.length, sha256: sha(br) });
-    expect(staged.gzip).toEqual({ path: "articles/x.html.gz", size: gz.length, sha256: sha(gz) });
+    expect(staged.br).toEqual({ path: `${sha(bytes)}-b4.br`, size: br.length, sha256: sha(br) });
+    expect(staged.gzip).toEqual({ path: `${sha(bytes)}-g6.gz`, size: gz.length, sha256: sha(gz) });
+    // The same bytes under another path share the variants; other levels get their own.
+    const again = await pool.stage({ dir, encodedDir, path: "copy.html", text: TEXT, levels: { brotli: 4, gzip: 6 } });
+    expect(again.br).toEqual(staged.br);
+    await pool.stage({ dir, encodedDir, path: "faster.html", text: TEXT, levels: { brotli: 1, gzip: 1 } });
+    expect((await readdir(encodedDir)).sort()).toEqual([`${sha(bytes)}-b1.br`, `${sha(bytes)}-b4.br`, `${sha(bytes)}-g1.gz`, `${sha(bytes)}-g6.gz`]);
   });
 
   it("write nothing when the bytes are the previous ones, and no variants without levels", async () => {
     const dir = await tmp.make();
     pool = new StagePool(1);
-    const same = await pool.stage({ dir, path: "same.html", text: TEXT, previousSha: sha(Buffer.from(TEXT)) });
+    const same = await pool.stage({ dir, encodedDir: dir, path: "same.html", text: TEXT, previousSha: sha(Buffer.from(TEXT)) });
     expect(same).toMatchObject({ written: false, sha256: sha(Buffer.from(TEXT)) });
     await expect(readFile(join(dir, "same.html"))).rejects.toMatchObject({ code: "ENOENT" });
-    const plain = await pool.stage({ dir, path: "manifest-like.json", text: TEXT });
+    const plain = await pool.stage({ dir, encodedDir: dir, path: "manifest-like.json", text: TEXT });
     expect(plain.written).toBe(true);
     expect(plain.br).toBeUndefined();
     expect(plain.gzip).toBeUndefined();
@@ -50,15 +57,15 @@ describe("stage workers", () => {
     const dir = await tmp.make();
     await writeFile(join(dir, "blocker"), "a file where a folder should be");
     pool = new StagePool(1);
-    await expect(pool.stage({ dir, path: "blocker/page.html", text: TEXT })).rejects.toMatchObject({ code: "EEXIST", message: expect.stringContaining("blocker") });
+    await expect(pool.stage({ dir, encodedDir: dir, path: "blocker/page.html", text: TEXT })).rejects.toMatchObject({ code: "EEXIST", message: expect.stringContaining("blocker") });
     expect(pool.broken).toBe(false);
-    expect((await pool.stage({ dir, path: "ok.html", text: TEXT })).written).toBe(true);
+    expect((await pool.stage({ dir, encodedDir: dir, path: "ok.html", text: TEXT })).written).toBe(true);
   });
 
   it("fail every later file once closed, and say so", async () => {
     pool = new StagePool(1);
     await pool.close();
     expect(pool.broken).toBe(true);
-    await expect(pool.stage({ dir: await tmp.make(), path: "late.html", text: TEXT })).rejects.toThrow(/closed/);
+    await expect(pool.stage({ dir: await tmp.make(), encodedDir: "/nonexistent", path: "late.html", text: TEXT })).rejects.toThrow(/closed/);
   });
 });

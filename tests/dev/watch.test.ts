@@ -15,7 +15,7 @@ import { startDev as startSeedfeedDev, type RunningDev } from "../../src/dev/dev
 import { describeRebuild, Watcher, type RebuildReport } from "../../src/dev/watch.ts";
 import { etagOf } from "../../src/server/from-manifest.ts";
 import type { RunningServer } from "../../src/server/serve.ts";
-import { markdownSeed, readTree, textSeed, treeDifferences } from "../helpers/files.ts";
+import { BESIDE, MANIFEST_KEY, markdownSeed, readBuild, readTree, textSeed, treeDifferences } from "../helpers/files.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
 import { decode, get, portOf, type Reply } from "../server/helpers.ts";
 
@@ -362,12 +362,12 @@ describe("seedfeed dev: watch, rebuild, swap", () => {
 });
 
 describe("watch mode writes what a clean build writes", () => {
-  /** dist/ without the precompressed bytes: watch mode compresses feeds at other levels than `build`. */
+  /** dist/ and its manifest without the precompressed bytes: watch mode compresses feeds at other levels than `build`. */
   async function comparable(dir: string): Promise<Map<string, Buffer>> {
-    const tree = await readTree(dir);
-    for (const path of [...tree.keys()]) if (path.endsWith(".br") || path.endsWith(".gz")) tree.delete(path);
-    const manifest = JSON.parse(tree.get("manifest.json")!.toString("utf8")) as { files: Record<string, unknown>[] };
-    tree.set("manifest.json", Buffer.from(JSON.stringify(manifest.files.map(({ br: _br, gzip: _gzip, ...rest }) => rest), null, 1)));
+    const tree = await readBuild(dir);
+    for (const path of [...tree.keys()]) if (path.startsWith(`${BESIDE}encoded/`)) tree.delete(path);
+    const manifest = JSON.parse(tree.get(MANIFEST_KEY)!.toString("utf8")) as { files: Record<string, unknown>[] };
+    tree.set(MANIFEST_KEY, Buffer.from(JSON.stringify(manifest.files.map(({ br: _br, gzip: _gzip, ...rest }) => rest), null, 1)));
     return tree;
   }
 

@@ -1,8 +1,10 @@
 // Seed folders and output trees as real files.
 
+import { existsSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { cacheDirOf } from "../../src/cache-dir.ts";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const REPO_SEEDS = join(REPO_ROOT, "seeds");
@@ -51,4 +53,28 @@ export function treeDifferences(a: Map<string, Buffer>, b: Map<string, Buffer>):
     const y = b.get(p);
     return !x || !y || !x.equals(y);
   });
+}
+
+/** Where readBuild files what a build keeps beside dist/ (manifest.json, the variants): not a path in dist/. */
+export const BESIDE = "(beside dist)/";
+/** The manifest's key in readBuild's map. */
+export const MANIFEST_KEY = `${BESIDE}manifest.json`;
+
+/**
+ * What a build wrote: dist/'s files (readTree), and beside it the manifest and the precompressed variants
+ * under BESIDE ("(beside dist)/manifest.json", "(beside dist)/encoded/<name>"). The seed index is left
+ * out: it records file stamps, which differ between any two copies of the seeds.
+ */
+export async function readBuild(out: string): Promise<Map<string, Buffer>> {
+  const files = await readTree(out);
+  const cache = cacheDirOf(out);
+  if (existsSync(join(cache, "manifest.json"))) files.set(MANIFEST_KEY, await readFile(join(cache, "manifest.json")));
+  if (existsSync(join(cache, "encoded"))) for (const [name, bytes] of await readTree(join(cache, "encoded"))) files.set(`${BESIDE}encoded/${name}`, bytes);
+  return new Map([...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** A copy of a build: dist/ and what it keeps beside it, for another output folder. */
+export async function copyBuild(fromOut: string, toOut: string): Promise<void> {
+  await cp(fromOut, toOut, { recursive: true });
+  if (existsSync(cacheDirOf(fromOut))) await cp(cacheDirOf(fromOut), cacheDirOf(toOut), { recursive: true });
 }

@@ -7,7 +7,7 @@ import { validateConfig } from "../../src/config.ts";
 import { loadSeeds } from "../../src/content/scan.ts";
 import { entryId } from "../../src/render/urls.ts";
 import type { Article, SiteConfig } from "../../src/types.ts";
-import { copyRepoSeeds, readTree } from "./files.ts";
+import { copyRepoSeeds, readBuild } from "./files.ts";
 
 export const TEST_SITE = {
   title: "Test site",
@@ -34,7 +34,7 @@ export async function siteWithDist(root: string) {
   await writeFile(config, JSON.stringify(TEST_SITE));
   const first = await buildSite(seeds, out);
   if (!first.written) throw new Error(`fixture build failed: ${JSON.stringify(first.diagnostics)}`);
-  return { root, seeds, out, config, before: await readTree(out) };
+  return { root, seeds, out, config, before: await readBuild(out) };
 }
 
 export async function buildSite(seedsDir: string, outDir: string, options: { keepGoing?: boolean; config?: SiteConfig } = {}): Promise<RunResult> {

@@ -3,7 +3,7 @@
 import { readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect } from "vitest";
-import { MANIFEST_PATH, parseManifest, type ManifestEntry } from "../../src/output/manifest.ts";
+import { manifestFileOf, parseManifest, type ManifestEntry } from "../../src/output/manifest.ts";
 import { publish, type PublishOptions } from "../../src/publish/publish.ts";
 import { parseTarget } from "../../src/publish/target.ts";
 import { urlPathOf } from "../../src/render/urls.ts";
@@ -62,7 +62,7 @@ export async function makeSite(root: string): Promise<Site> {
       const r = await buildSite(seeds, dist, { config: CONFIG });
       if (!r.written) throw new Error(`build failed: ${JSON.stringify(r.diagnostics)}`);
     },
-    entries: async () => parseManifest(await readFile(join(dist, MANIFEST_PATH), "utf8")).files,
+    entries: async () => parseManifest(await readFile(manifestFileOf(dist), "utf8")).files,
   };
   await site.rebuild();
   return site;

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { build, type RunResult } from "../../src/pipeline.ts";
 import { validateConfig } from "../../src/config.ts";
-import { MANIFEST_PATH, parseManifest, type Manifest, type ManifestEntry } from "../../src/output/manifest.ts";
+import { manifestFileOf, parseManifest, type Manifest, type ManifestEntry } from "../../src/output/manifest.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
 import type { SiteConfig } from "../../src/types.ts";
 
@@ -80,14 +80,15 @@ export async function writeSeeds(dir: string, seeds: Record<string, string> = SE
   for (const [name, text] of Object.entries(seeds)) await writeFile(join(dir, name), text);
 }
 
-export async function buildInto(seedsDir: string, outDir: string): Promise<RunResult> {
-  const result = await build({ seedsDir, outDir, config: CONFIG });
+/** A build of the test site; `precompress` "none" writes it identity only, as for a host that compresses itself. */
+export async function buildInto(seedsDir: string, outDir: string, precompress: SiteConfig["precompress"] = CONFIG.precompress): Promise<RunResult> {
+  const result = await build({ seedsDir, outDir, config: { ...CONFIG, precompress } });
   if (!result.written) throw new Error(`fixture build failed: ${JSON.stringify(result.diagnostics)}`);
   return result;
 }
 
 export async function readManifest(distDir: string): Promise<Manifest> {
-  return parseManifest(await readFile(join(distDir, MANIFEST_PATH), "utf8"));
+  return parseManifest(await readFile(manifestFileOf(distDir), "utf8"));
 }
 
 export async function serve(distDir: string, extra: { log?: NodeJS.WritableStream; port?: number } = {}): Promise<RunningServer> {

@@ -7,9 +7,8 @@ import { cp, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeCorpus } from "../../bench/corpus.ts";
-import { withoutVariants } from "../../bench/without-variants.ts";
 import { sha256 } from "../../src/hash.ts";
-import { MANIFEST_PATH, readManifestEntries, type ManifestEntry } from "../../src/output/manifest.ts";
+import { manifestFileOf, readManifestEntries, type ManifestEntry } from "../../src/output/manifest.ts";
 import { etagOf, newServerCaches, type ServerCaches } from "../../src/server/from-manifest.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
 import { buildInto, decode, get, head, makeTempDir, portOf, removeDir, urlsFor, type Reply } from "./helpers.ts";
@@ -33,9 +32,8 @@ beforeAll(async () => {
   // 60 articles: list pages, archive pages, tags, and about 150 files to compress.
   await writeCorpus(seeds, 60);
   await buildInto(seeds, precompressed);
-  await cp(precompressed, identityOnly, { recursive: true });
-  await withoutVariants(identityOnly);
-  entries = [...readManifestEntries(join(precompressed, MANIFEST_PATH)).values()];
+  await buildInto(seeds, identityOnly, "none");
+  entries = [...readManifestEntries(manifestFileOf(precompressed)).values()];
 });
 afterAll(async () => {
   await removeDir(root);
@@ -54,7 +52,7 @@ describe("compression on demand", () => {
   it("the fixture is what it should be: variants in one folder, none in the other", () => {
     const withVariants = entries.filter((e) => e.br && e.gzip);
     expect(withVariants.length).toBeGreaterThan(100);
-    expect([...readManifestEntries(join(identityOnly, MANIFEST_PATH)).values()].some((e) => e.br || e.gzip)).toBe(false);
+    expect([...readManifestEntries(manifestFileOf(identityOnly)).values()].some((e) => e.br || e.gzip)).toBe(false);
   });
 
   it("first and later requests give identical bytes and ETags, and the bytes decode to the file", async () => {
@@ -158,7 +156,7 @@ describe("compression on demand", () => {
 
   it("a file a rebuild replaced never gets its old compressed body", async () => {
     const dist = join(root, "rebuilt");
-    await cp(identityOnly, dist, { recursive: true });
+    await buildInto(seeds, dist, "none");
     const article = entries.find((e) => e.path.startsWith("articles/"))!;
     const url = urlsFor(article.path)[0]!;
     const caches = newServerCaches();
@@ -176,8 +174,7 @@ describe("compression on demand", () => {
         if (!/\.(txt|md)$/.test(f)) continue;
         await writeFile(join(edited, f), `${await readFile(join(edited, f), "utf8")}\nOne more sentence after the rebuild.\n`);
       }
-      await buildInto(edited, dist);
-      await withoutVariants(dist);
+      await buildInto(edited, dist, "none");
       const newIdentity = await readFile(join(dist, article.path));
       expect(newIdentity.equals(oldIdentity)).toBe(false);
 

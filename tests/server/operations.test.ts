@@ -2,13 +2,14 @@
 
 import { spawn, type ChildProcessByStdio } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { Agent, request as httpRequest } from "node:http";
 import { connect } from "node:net";
 import { join } from "node:path";
 import type { Readable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MANIFEST_PATH, serializeManifest } from "../../src/output/manifest.ts";
+import { cacheDirOf } from "../../src/cache-dir.ts";
+import { manifestFileOf, serializeManifest } from "../../src/output/manifest.ts";
 import { sha256 } from "../../src/hash.ts";
 import { PortInUseError } from "../../src/server/serve.ts";
 import { ROOT, get, makeTempDir, portOf, removeDir, serve, startFixture, type Fixture } from "./helpers.ts";
@@ -105,8 +106,9 @@ describe("graceful shutdown", () => {
     try {
       const bytes = randomBytes(24 * 1024 * 1024);
       await writeFile(join(dir, "big.bin"), bytes);
+      await mkdir(cacheDirOf(dir));
       await writeFile(
-        join(dir, MANIFEST_PATH),
+        manifestFileOf(dir),
         serializeManifest([{ path: "big.bin", kind: "immutable", contentType: "application/octet-stream", cacheControl: "no-cache", size: bytes.length, sha256: sha256(bytes) }]),
       );
       const server = await serve(dir);
@@ -155,6 +157,7 @@ describe("graceful shutdown", () => {
       }
     } finally {
       await removeDir(dir);
+      await removeDir(cacheDirOf(dir));
     }
   });
 
