@@ -1,9 +1,9 @@
 // One seed's bytes → an article (or diagnostics): the size limit, strict UTF-8, the characters XML
 // cannot carry, and the choice of parser by extension. Pure: the same bytes and name give the same result.
 
-import type { Diagnostic } from "../types.ts";
+import type { ArticleMeta, Diagnostic } from "../types.ts";
 import { parseSeedMarkdown } from "./seed-markdown.ts";
-import { parseSeedText, type ParseResult } from "./seed-text.ts";
+import { parseSeedText, type ParsedSeed, type ParseResult } from "./seed-text.ts";
 import { decodeUtf8, hasXmlInvalidChars, removeXmlInvalidChars, splitLines } from "./text.ts";
 
 /** Larger than any article (the shipped seed is 2.6 KB); keeps a stray binary or log file out of the feeds. */
@@ -17,7 +17,7 @@ export function seedFormatOf(name: string): SeedFormat | undefined {
   return undefined;
 }
 
-export function seedError(source: string, message: string, line?: number): ParseResult {
+export function seedError(source: string, message: string, line?: number): { diagnostics: Diagnostic[] } {
   return { diagnostics: [{ severity: "error", file: source, line, message }] };
 }
 
@@ -26,7 +26,22 @@ export function tooLargeMessage(size: number | undefined): string {
   return `${size === undefined ? `is more than ${MAX_SEED_BYTES} bytes` : `is ${size} bytes`}; a seed may be at most ${MAX_SEED_BYTES} bytes (1 MiB)`;
 }
 
+/** One seed's bytes → the whole article (metadata, summary and body), or diagnostics. */
 export function parseSeedBytes(source: string, bytes: Uint8Array): ParseResult {
+  const { meta, diagnostics, text } = parseSeed(source, bytes);
+  return meta && text ? { article: { ...meta, ...text() }, diagnostics } : { diagnostics };
+}
+
+/**
+ * One seed's bytes → its metadata, or diagnostics: the same diagnostics as `parseSeedBytes`, without
+ * making the text (a Markdown body's HTML is most of a seed's parse; the scan needs none of it).
+ */
+export function parseSeedMeta(source: string, bytes: Uint8Array): { meta?: ArticleMeta; diagnostics: Diagnostic[] } {
+  const { meta, diagnostics } = parseSeed(source, bytes);
+  return meta ? { meta, diagnostics } : { diagnostics };
+}
+
+function parseSeed(source: string, bytes: Uint8Array): ParsedSeed {
   if (bytes.byteLength > MAX_SEED_BYTES) return seedError(source, tooLargeMessage(bytes.byteLength));
   const decoded = decodeUtf8(bytes);
   if (!decoded.ok) return seedError(source, decoded.message, decoded.line);

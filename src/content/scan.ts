@@ -6,11 +6,10 @@ import { join, relative } from "node:path";
 import { sha256 } from "../hash.ts";
 import type { Article, ArticleMeta, Diagnostic, ProgressReport } from "../types.ts";
 import { byFileAndLine, newestFirst } from "./article.ts";
-import { parseSeedBytes, seedError, seedFormatOf } from "./parse.ts";
+import { parseSeedBytes, parseSeedMeta, seedError, seedFormatOf } from "./parse.ts";
 import { readSeedFile, SeedReadError } from "./read-seed.ts";
 import { applyScanDelta, metasBefore, type ScanDelta, type ScanListing } from "./scan-delta.ts";
 import { effectiveMeta, recordDiagnostics, type SeedIndex } from "./seed-index.ts";
-import type { ParseResult } from "./seed-text.ts";
 
 export interface LoadResult {
   /** Newest first. */
@@ -90,7 +89,7 @@ function detached(s: string): string {
   return Buffer.from(s, "utf8").toString("utf8");
 }
 
-function metaOf(a: Article): ArticleMeta {
+function metaOf(a: ArticleMeta): ArticleMeta {
   return {
     id: detached(a.id),
     source: a.source,
@@ -106,14 +105,14 @@ function metaOf(a: Article): ArticleMeta {
 /**
  * Brings one seed's record up to date. Synchronous on purpose: on this kind of disk a read through
  * the thread pool costs several times a synchronous one, and the scan yields between batches.
- * `keep` receives the whole article when the seed was parsed.
+ * `keep` receives the whole article when the seed was parsed; without it only the metadata is made.
  */
 function refreshRecord(dir: string, source: string, index: SeedIndex, keep?: (a: Article) => void): "same" | "restamped" | "changed" {
   const path = join(dir, source);
   const cached = index.get(source);
   let stamp = "";
   let sha = "";
-  let result: ParseResult;
+  let result: { meta?: ArticleMeta; diagnostics: Diagnostic[] };
   try {
     const st = statSync(path);
     stamp = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
@@ -124,17 +123,22 @@ function refreshRecord(dir: string, source: string, index: SeedIndex, keep?: (a:
       cached.stamp = stamp;
       return "restamped";
     }
-    result = parseSeedBytes(source, bytes);
+    if (keep) {
+      const { article, diagnostics } = parseSeedBytes(source, bytes);
+      if (article) keep(article);
+      result = { ...(article ? { meta: article } : {}), diagnostics };
+    } else {
+      result = parseSeedMeta(source, bytes);
+    }
   } catch (e) {
     result = seedError(source, e instanceof SeedReadError ? e.message : `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  if (result.article) keep?.(result.article);
-  const lastGood = result.article ? undefined : cached?.meta ? { meta: cached.meta, sha256: cached.sha256 } : cached?.lastGood;
+  const lastGood = result.meta ? undefined : cached?.meta ? { meta: cached.meta, sha256: cached.sha256 } : cached?.lastGood;
   const same = cached !== undefined && cached.sha256 === sha && sha !== "";
   index.set(source, {
     stamp,
     sha256: sha,
-    ...(result.article ? { meta: metaOf(result.article) } : {}),
+    ...(result.meta ? { meta: metaOf(result.meta) } : {}),
     diagnostics: result.diagnostics,
     ...(lastGood ? { lastGood } : {}),
   });

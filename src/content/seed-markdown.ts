@@ -5,7 +5,7 @@ import MarkdownIt from "markdown-it";
 import { parseDocument } from "yaml";
 import type { Diagnostic } from "../types.ts";
 import { parseSeedDate } from "./dates.ts";
-import type { ParseResult } from "./seed-text.ts";
+import type { ParsedSeed } from "./seed-text.ts";
 import { slugOf } from "./slug.ts";
 import { hasXmlInvalidChars, removeXmlInvalidChars, splitLines, summarize } from "./text.ts";
 
@@ -102,7 +102,7 @@ function firstParagraphText(body: string): string {
     .join("");
 }
 
-export function parseSeedMarkdown(source: string, text: string): ParseResult {
+export function parseSeedMarkdown(source: string, text: string): ParsedSeed {
   const diagnostics: Diagnostic[] = [];
   const report = (severity: Diagnostic["severity"], line: number | undefined, message: string) =>
     diagnostics.push({ severity, file: source, line, message });
@@ -179,16 +179,10 @@ export function parseSeedMarkdown(source: string, text: string): ParseResult {
 
   return {
     diagnostics,
-    article: {
-      id,
-      source,
-      title,
-      published,
-      updated,
-      ...(author ? { author } : {}),
+    meta: { id, source, title, published, updated, ...(author ? { author } : {}), tags },
+    text: () => ({
       summary: summarize(summary ?? firstParagraphText(parsed.content)),
-      tags,
       contentHtml: markdown.render(parsed.content).trimEnd(),
-    },
+    }),
   };
 }

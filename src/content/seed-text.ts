@@ -1,6 +1,6 @@
 // The seed text format: " date YYYY-MM-DD N", a title line, then body paragraphs one a line.
 
-import type { Article, Diagnostic } from "../types.ts";
+import type { Article, ArticleMeta, Diagnostic } from "../types.ts";
 import { parseSeedDate } from "./dates.ts";
 import { escapeHtml } from "../escape.ts";
 import { splitLines, summarize } from "./text.ts";
@@ -14,8 +14,21 @@ export interface ParseResult {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * One seed read in two steps: its metadata and diagnostics, and, only when asked, its text (the summary
+ * and the body's HTML, which a Markdown seed renders). A scan needs the metadata alone; the text is made
+ * for the pages that show it.
+ */
+export interface ParsedSeed {
+  /** Set when the seed is valid. */
+  meta?: ArticleMeta;
+  diagnostics: Diagnostic[];
+  /** The summary and body of a valid seed; no diagnostics come from them. */
+  text?: () => Pick<Article, "summary" | "contentHtml">;
+}
+
 /** Parses one seed text file (already decoded). `source` names it in diagnostics. */
-export function parseSeedText(source: string, text: string): ParseResult {
+export function parseSeedText(source: string, text: string): ParsedSeed {
   const errors: Diagnostic[] = [];
   const fail = (line: number | undefined, message: string) => errors.push({ severity: "error", file: source, line, message });
 
@@ -45,19 +58,12 @@ export function parseSeedText(source: string, text: string): ParseResult {
 
   if (errors.length > 0 || !name || published === undefined) return { diagnostics: errors };
 
-  const paragraphs = lines.slice(2).map((l) => l.trim()).filter((l) => l !== "");
   return {
     diagnostics: [],
-    article: {
-      id: name[2]!.toLowerCase(),
-      source,
-      title,
-      published,
-      updated: published,
-      summary: summarize(paragraphs[0] ?? ""),
-      tags: [],
-      contentHtml: paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("\n"),
-      headerNumber,
+    meta: { id: name[2]!.toLowerCase(), source, title, published, updated: published, tags: [], headerNumber },
+    text: () => {
+      const paragraphs = lines.slice(2).map((l) => l.trim()).filter((l) => l !== "");
+      return { summary: summarize(paragraphs[0] ?? ""), contentHtml: paragraphs.map((p) => `<p>${escapeHtml(p)}</p>`).join("\n") };
     },
   };
 }

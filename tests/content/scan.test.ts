@@ -3,7 +3,7 @@
 import { mkdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MAX_SEED_BYTES, parseSeedBytes } from "../../src/content/parse.ts";
+import { MAX_SEED_BYTES, parseSeedBytes, parseSeedMeta } from "../../src/content/parse.ts";
 import { loadSeeds, scanSeeds, type ScanResult } from "../../src/content/scan.ts";
 import type { SeedIndex } from "../../src/content/seed-index.ts";
 import { markdownSeed, textSeed, writeSeeds } from "../helpers/files.ts";
@@ -122,6 +122,30 @@ describe("loadSeeds", () => {
     expect(errorsOf(parseSeedBytes("001_00000000000000aa.txt", over).diagnostics)).toEqual([
       { severity: "error", file: "001_00000000000000aa.txt", line: undefined, message: expect.stringContaining(`${over.length} bytes`) },
     ]);
+  });
+
+  it("the scan's metadata-only parse says exactly what a whole parse says, for valid and invalid seeds of both formats", () => {
+    const seeds: [string, string | Buffer][] = [
+      ["001_00000000000000aa.txt", " date 2025-03-01 7\nA title\nFirst paragraph.\nSecond.\n"],
+      ["002_00000000000000bb.txt", " date 2025-02-30 1\nBad date\n"],
+      ["003_00000000000000cc.txt", " date 2025-03-01 1\n\n"],
+      ["004_00000000000000dd.txt", " date 2025-03-01 1\nControl \u0007 character\nBody \u0001.\n"],
+      ["005_00000000000000ee.txt", Buffer.from([0x20, 0x64, 0xff, 0x0a])],
+      ["bad-name.txt", " date 2025-03-01 1\nT\n"],
+      ["posts/good.md", "---\ntitle: Good\ndate: 2025-03-01\ntags: [b, a]\nauthor: Ada\nextra: 1\n---\nBody *text*.\n"],
+      ["posts/summary.md", "---\ntitle: S\ndate: 2025-03-01\nupdated: 2025-03-02\nsummary: Given.\n---\nBody.\n"],
+      ["posts/yaml.md", "---\ntitle: [unclosed\ndate: 2025-03-01\n---\nBody\n"],
+      ["posts/tag.md", "---\ntitle: !!js/function x\ndate: 2025-03-01\n---\n"],
+      ["posts/no-front.md", "Just text\n"],
+      ["posts/dates.md", "---\ntitle: D\ndate: 2025-03-02\nupdated: 2025-03-01\n---\n"],
+      ["posts/ctl.md", '---\ntitle: "a\\u0001b"\ndate: 2025-03-01\n---\nx\n'],
+    ];
+    for (const [name, text] of seeds) {
+      const bytes = typeof text === "string" ? Buffer.from(text, "utf8") : text;
+      const whole = parseSeedBytes(name, bytes);
+      const { summary: _summary, contentHtml: _contentHtml, ...meta } = whole.article ?? { summary: "", contentHtml: "" };
+      expect(parseSeedMeta(name, bytes), name).toEqual({ ...(whole.article ? { meta } : {}), diagnostics: whole.diagnostics });
+    }
   });
 
   it("reports every invalid seed of a folder at once, sorted by file and line, and keeps the valid ones", async () => {
