@@ -92,7 +92,8 @@ export function renderHeadersFile(files: readonly ManifestEntry[], memo?: Header
       blocks.push(block(shape, [...g.lines][0]!));
       continue;
     }
-    // A shape whose files differ (a tag feed's own WebSub Link) is declared URL by URL.
+    // Files of one shape send the same headers (the WebSub Link names its feed relatively, see
+    // hubLinkHeader); should a shape ever hold two sets, its URLs are declared one by one: never a wrong header.
     const urls = g.files.flatMap((r) => urlPathsOf(r.path).filter((url) => urlShape(url) === shape).map((url): [string, string] => [url, r.lines]));
     for (const [url, lines] of urls.sort(([x], [y]) => (x < y ? -1 : 1))) blocks.push(block(url, lines));
   }

@@ -89,7 +89,7 @@ function feedFiles(stream: Stream, paths: FeedUrls, entries: readonly ArticleMet
     kind,
     contentType: `${FEED_TYPES[format]}; charset=utf-8`,
     ...(updated ? { lastModified: updated } : {}),
-    ...(hub ? { link: hubLinkHeader(hub, selfUrl[format]) } : {}),
+    ...(hub ? { link: hubLinkHeader(hub, paths[format]) } : {}),
     about,
     bodies: entries,
     render: (body) => renderers[format](doc(body), config, ctx.fragments),

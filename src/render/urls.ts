@@ -115,7 +115,12 @@ export function entryId(config: SiteConfig, article: Pick<Article, "id">): strin
   return `${config.tagPrefix}articles/${article.id}`;
 }
 
-/** The WebSub discovery Link header value: where to subscribe, and the canonical URL of this feed. */
-export function hubLinkHeader(hubUrl: string, selfUrl: string): string {
-  return `<${hubUrl}>; rel="hub", <${selfUrl}>; rel="self"`;
+/**
+ * The WebSub discovery Link header value: where to subscribe, and this feed. The self link is the feed's
+ * file name, which RFC 8288 resolves against the URL it was fetched from: every feed of one shape then
+ * sends the same header, so _headers keeps one rule per shape (Cloudflare Pages reads at most 100, and
+ * Netlify does not fill placeholders into values). The feed's body carries its absolute canonical URL.
+ */
+export function hubLinkHeader(hubUrl: string, feedPath: string): string {
+  return `<${hubUrl}>; rel="hub", <${feedPath.slice(feedPath.lastIndexOf("/") + 1)}>; rel="self"`;
 }

@@ -234,9 +234,8 @@ describe("pingHub", () => {
 });
 
 describe("hubLinkHeader", () => {
-  it("names the hub and the feed's own URL, in the WebSub discovery form", () => {
-    expect(hubLinkHeader("https://pubsubhubbub.appspot.com/", "https://example.org/feed.xml")).toBe(
-      '<https://pubsubhubbub.appspot.com/>; rel="hub", <https://example.org/feed.xml>; rel="self"',
-    );
+  it("names the hub and the feed relative to its own URL, in the WebSub discovery form", () => {
+    expect(hubLinkHeader("https://pubsubhubbub.appspot.com/", "tags/go/atom.xml")).toBe('<https://pubsubhubbub.appspot.com/>; rel="hub", <atom.xml>; rel="self"');
+    expect(hubLinkHeader("https://hub.example/", "rss.xml")).toBe('<https://hub.example/>; rel="hub", <rss.xml>; rel="self"');
   });
 });
