@@ -121,8 +121,9 @@ export class Pipeline {
   private async run(names: ReadonlySet<string> | "all", options: RunOptions): Promise<RunResult> {
     const { outDir } = this.options;
     // A failed first build leaves no cache folder behind (nor, by the lock and the staging's own
-    // clean-up, anything else that was not there before).
+    // clean-up, anything else that was not there before), though the scan saved its seed index there.
     const hadCache = existsSync(cacheDirOf(outDir));
+    const dropNewCache = () => hadCache || rmSync(cacheDirOf(outDir), { recursive: true, force: true });
     let lock: { release(): void } | undefined;
     try {
       lock = lockDist(outDir);
@@ -133,12 +134,15 @@ export class Pipeline {
       const scan = await this.scan(names);
       const result = { articles: scan.metas.length, diagnostics: scan.diagnostics, seedsChanged: scan.changed, seedsRemoved: scan.removed };
       const keepGoing = options.keepGoing || this.options.mode === "watch";
-      if (!keepGoing && scan.diagnostics.some((d) => d.severity === "error")) return { ...result, written: false, files: [], changed: [] };
+      if (!keepGoing && scan.diagnostics.some((d) => d.severity === "error")) {
+        dropNewCache();
+        return { ...result, written: false, files: [], changed: [] };
+      }
       const { site, changed } = await this.produceAndCommit(scan, this.pool, options);
       return { ...result, written: true, files: site.sorted.slice(), changed };
     } catch (e) {
       this.forget();
-      if (!hadCache) rmSync(cacheDirOf(outDir), { recursive: true, force: true });
+      dropNewCache();
       throw e;
     } finally {
       lock?.release();

@@ -46,6 +46,14 @@ describe("a build that fails", () => {
     expect(await leftovers(s.root)).toEqual([]);
   });
 
+  it("a first build that fails leaves nothing beside the seeds: no dist/, no cache folder, no lock", async () => {
+    const root = await tmp.make();
+    const seeds = join(root, "seeds");
+    await copyRepoSeeds(seeds, BAD);
+    expect((await buildSite(seeds, join(root, "dist"))).written).toBe(false);
+    expect((await readdir(root)).sort()).toEqual(["seeds"]);
+  });
+
   it("in-process: build() reports written=false and touches nothing", async () => {
     const s = await siteWithDist(await tmp.make());
     await writeSeeds(s.seeds, BAD);
