@@ -183,8 +183,9 @@ describe("pingHub", () => {
 
   it("cuts a hub that never answers at timeoutMs, and retries it", async () => {
     const hub = await startHub(() => "hang");
-    const [result] = await pingHub(hub.url, ["https://example.org/feed.xml"], { attempts: 2, baseDelayMs: 5, timeoutMs: 150 });
-    expect(result).toEqual({ feedUrl: "https://example.org/feed.xml", ok: false, attempts: 2, error: "timed out after 150 ms" });
+    // Long enough for both requests to reach the hub on a loaded machine.
+    const [result] = await pingHub(hub.url, ["https://example.org/feed.xml"], { attempts: 2, baseDelayMs: 5, timeoutMs: 1500 });
+    expect(result).toEqual({ feedUrl: "https://example.org/feed.xml", ok: false, attempts: 2, error: "timed out after 1500 ms" });
     expect(hub.received).toHaveLength(2);
   });
 
