@@ -46,10 +46,16 @@ function listSeedFiles(dir: string): { seeds: string[]; warnings: Diagnostic[] }
   const entries = readdirSync(dir, { recursive: true, withFileTypes: true });
   const seeds: string[] = [];
   const warnings: Diagnostic[] = [];
+  // Each folder's name relative to dir, worked out once per folder: relative() of every file was most of a listing.
+  const folders = new Map<string, string>();
   for (const e of entries) {
     if (e.isDirectory()) continue;
+    const parent = e.parentPath ?? (e as unknown as { path: string }).path;
+    let folder = folders.get(parent);
     // relative(), not slicing off dir.length: "seeds/", "./seeds" and "seeds" must all give the same names.
-    const rel = relative(dir, join(e.parentPath ?? (e as unknown as { path: string }).path, e.name)).split("\\").join("/");
+    if (folder === undefined) folders.set(parent, (folder = relative(dir, parent).split("\\").join("/")));
+    const name = e.name.includes("\\") ? e.name.split("\\").join("/") : e.name;
+    const rel = folder === "" ? name : `${folder}/${name}`;
     if (!isSeedCandidate(rel)) continue;
     if (e.isSymbolicLink() && isFolder(join(dir, rel))) {
       warnings.push({ severity: "warning", file: rel, message: "ignored: a link to a folder is not followed (move the folder in, or link its files)" });
