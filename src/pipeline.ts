@@ -4,7 +4,7 @@
 // files that show them (watch mode). Both scan, plan, produce and commit in the same steps, under the
 // same lock, in the same order.
 
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { cacheDirOf } from "./cache-dir.ts";
 import { seedFormatOf } from "./content/parse.ts";
@@ -12,7 +12,7 @@ import { readArticle, seedVersion } from "./content/read-article.ts";
 import { scanSeeds, type ScanResult } from "./content/scan.ts";
 import { readSeedIndex, seedIndexFile, writeSeedIndex, type SeedIndex } from "./content/seed-index.ts";
 import { COMPRESSION_LEVELS, WATCH_COMPRESSION_LEVELS } from "./output/compress.ts";
-import { HEADERS_FILE_PATH, renderHeadersFile, type HeadersMemo } from "./output/headers-file.ts";
+import { HEADERS_FILE_PATH, headersFileUnchanged, renderHeadersFile, type HeadersMemo } from "./output/headers-file.ts";
 import { encodedDirOf, manifestFileOf, readManifestEntries, serializeManifest, SiteEntries, type ManifestEntry, type ManifestMemo } from "./output/manifest.ts";
 import { BodyCache, changesOf, produceFiles, siteKeyOf, type ProduceOptions } from "./output/output-set.ts";
 import { StagePool } from "./output/stage-pool.ts";
@@ -201,7 +201,7 @@ export class Pipeline {
         gone = [...previous.keys()].filter((p) => !site.byPath.has(p));
         update = { changes: changesOf(produced.entries, gone, previous), previous, files: site.sorted.length };
       }
-      await staging.commit(update, this.descriptions(site), () => options.onFilesInPlace?.(site.byPath));
+      await staging.commit(update, this.descriptions(site, update), () => options.onFilesInPlace?.(site.byPath));
       // After a whole plan, the variants folder keeps only what the site names (an applied change leaves
       // the few it replaced to the next whole plan: listing a large folder costs more than they do).
       if (!change) removeUnusedVariants(outDir, site.sorted);
@@ -215,10 +215,11 @@ export class Pipeline {
   }
 
   /** manifest.json and _headers: they describe the other files, so the commit writes them last. */
-  private descriptions(site: SiteEntries): Descriptions {
+  private descriptions(site: SiteEntries, update: DistUpdate): Descriptions {
     const headers = this.memos?.headers;
+    const kept = headers ? undefined : keptHeadersFile(this.options.outDir, site, update);
     return {
-      headers: { path: HEADERS_FILE_PATH, bytes: madeWhenRead(() => renderHeadersFile(site.sorted, headers)) },
+      headers: { path: HEADERS_FILE_PATH, bytes: kept ?? madeWhenRead(() => renderHeadersFile(site.sorted, headers)) },
       manifest: serializeManifest(site.sorted, this.memos?.manifest),
     };
   }
@@ -227,6 +228,16 @@ export class Pipeline {
 /** One chunk, made only when the commit comes to write it: in watch mode, after the swap. */
 function* madeWhenRead(make: () => string): Generator<string> {
   yield make();
+}
+
+/**
+ * dist/_headers as the previous build left it, when it still holds: some file was carried over (so that
+ * build ran this code with this config) and no file's header rules changed. Watch mode keeps a memo instead.
+ */
+function keptHeadersFile(outDir: string, site: SiteEntries, update: DistUpdate): Buffer | undefined {
+  const file = join(outDir, HEADERS_FILE_PATH);
+  if (update.changes.size >= site.sorted.length || !headersFileUnchanged(update.changes, update.previous) || !existsSync(file)) return undefined;
+  return readFileSync(file);
 }
 
 /** Removes the variants no entry names: those of files changed or gone since they were made. */

@@ -101,3 +101,18 @@ export function renderHeadersFile(files: readonly ManifestEntry[], memo?: Header
   if (memo) Object.assign(memo, { rules: all, text });
   return text;
 }
+
+/**
+ * Whether `_headers` stays as the previous build wrote it after `changes` to its files (`previous`): no
+ * path came or went and no changed file's header lines changed. The caller makes sure the previous
+ * build ran the same code (its file is then the same function of the same rules): remaking the rules of
+ * every file was most of a one-edit `build` after the scan.
+ */
+export function headersFileUnchanged(changes: ReadonlyMap<string, ManifestEntry | undefined>, previous: ReadonlyMap<string, ManifestEntry>): boolean {
+  const table: Interned = new Map();
+  for (const [path, entry] of changes) {
+    const before = previous.get(path);
+    if (!entry || !before || rulesFor(entry, table).lines !== rulesFor(before, table).lines) return false;
+  }
+  return true;
+}

@@ -746,6 +746,31 @@ describe("a server beside dist/ follows a build made beside it", () => {
   });
 });
 
+describe("_headers after an edit", () => {
+  it("is kept as it was when no file's headers change, and made again when a file of a new shape comes (a site's first tag)", async () => {
+    const root = await tmp.make();
+    const seeds = join(root, "seeds");
+    const out = join(root, "dist");
+    await writeSeeds(seeds, {
+      "a.md": markdownSeed(["title: A", "date: 2025-01-01"], "A.\n"),
+      "b.md": markdownSeed(["title: B", "date: 2025-01-02"], "B.\n"),
+    });
+    await buildOk(seeds, out);
+    const first = await readFile(join(out, "_headers"), "utf8");
+    expect(first).not.toContain("/tags/");
+
+    await writeSeeds(seeds, { "b.md": markdownSeed(["title: B retitled", "date: 2025-01-02"], "B.\n") });
+    expect((await buildOk(seeds, out)).changed.length).toBeGreaterThan(0);
+    expect(await readFile(join(out, "_headers"), "utf8")).toBe(first);
+
+    await writeSeeds(seeds, { "c.md": markdownSeed(["title: C", "date: 2025-01-03", "tags: [first]"], "C.\n") });
+    await buildOk(seeds, out);
+    const clean = (await cleanBuild(seeds, CONFIG)).tree.get("_headers")!.toString("utf8");
+    expect(clean).toContain("/tags/");
+    expect(await readFile(join(out, "_headers"), "utf8")).toBe(clean);
+  });
+});
+
 describe("the seed index beside dist/", () => {
   it("is rewritten when a seed changes, and left as it is by a build that finds nothing new", async () => {
     const root = await tmp.make();
