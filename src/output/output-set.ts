@@ -58,8 +58,19 @@ export interface Produced {
   written: string[];
 }
 
-function keyOf(p: PlannedFile, options: ProduceOptions): string {
-  const versions = p.bodies.map((a) => `${a.id}@${options.versionOf(a)}`).join(",");
+/** The versions of the articles the last keyed file showed: a page's three feeds show one list. */
+interface LastVersions {
+  bodies?: readonly ArticleMeta[];
+  versions?: string;
+}
+
+/** The key of a planned file (a one-edit build keys every file of the site). */
+function keyOf(p: PlannedFile, options: ProduceOptions, last: LastVersions): string {
+  if (last.bodies !== p.bodies) {
+    last.bodies = p.bodies;
+    last.versions = p.bodies.map((a) => `${a.id}@${options.versionOf(a)}`).join(",");
+  }
+  const versions = last.versions!;
   return sha256(`${options.siteKey}\n${p.path}\n${p.about}\n${versions}`).slice(0, 32);
 }
 
@@ -97,8 +108,9 @@ export async function produceFiles(files: readonly PlannedFile[], options: Produ
   const entries = new Array<ManifestEntry>(files.length);
   // First the files whose inputs are as before: carried over, without rendering, in one quick pass.
   const todo: [number, string][] = [];
+  const last: LastVersions = {};
   files.forEach((p, i) => {
-    const key = keyOf(p, options);
+    const key = keyOf(p, options, last);
     const before = options.previous.get(p.path);
     if (before?.key === key) entries[i] = before;
     else todo.push([i, key]);
