@@ -170,7 +170,8 @@ export class Pipeline {
     const { outDir, mode, progress } = this.options;
     const staging = Staging.open(outDir, pool);
     try {
-      const previous = this.site?.byPath ?? readManifestEntries(manifestFileOf(outDir));
+      // The manifest describes dist/ only while dist/ is there: deleting dist/ must cost only time.
+      const previous = this.site?.byPath ?? (existsSync(outDir) ? readManifestEntries(manifestFileOf(outDir)) : new Map<string, ManifestEntry>());
       const produce: ProduceOptions = {
         config: this.config,
         siteKey: siteKeyOf(this.config),

@@ -746,6 +746,18 @@ describe("a server beside dist/ follows a build made beside it", () => {
   });
 });
 
+describe("dist/ deleted, its cache kept", () => {
+  it("the next build makes the whole site again, as a clean build does", async () => {
+    const site = await corpusSite();
+    const out = join(site.root, "dist");
+    await buildOk(site.seeds, out);
+    await rm(out, { recursive: true });
+    await buildOk(site.seeds, out);
+    const clean = await cleanBuild(site.seeds, CONFIG);
+    expect(treeDifferences((await snapshot(out)).tree, clean.tree)).toEqual([]);
+  });
+});
+
 describe("_headers after an edit", () => {
   it("is kept as it was when no file's headers change, and made again when a file of a new shape comes (a site's first tag)", async () => {
     const root = await tmp.make();
