@@ -24,7 +24,8 @@ import { join, resolve } from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { precompressLevels } from "../src/output/compress.ts";
 import { compress } from "../src/output/stage-worker.mjs";
-import { readManifestEntries } from "../src/output/manifest.ts";
+import { manifestFileOf, readManifestEntries } from "../src/output/manifest.ts";
+import { cacheDirOf } from "../src/cache-dir.ts";
 import { corpusFile, writeCorpus } from "./corpus.ts";
 import { hugoContentPath, hugoVersion, writeHugoSite } from "./hugo.ts";
 
@@ -250,7 +251,7 @@ async function hugoWatch(p: CountPaths, work: string): Promise<WatchTimes> {
  */
 async function compressionCost(dist: string): Promise<{ polled: number; all: number }> {
   const cost = { polled: 0, all: 0 };
-  for (const e of readManifestEntries(join(dist, "manifest.json")).values()) {
+  for (const e of readManifestEntries(manifestFileOf(dist)).values()) {
     const levels = precompressLevels(e, "all");
     if (!levels) continue;
     const bytes = await readFile(join(dist, e.path));
@@ -313,6 +314,7 @@ async function benchCount(count: number, work: string): Promise<CountResult> {
     for (const tool of order) {
       await attempt(tool, "clean build", async () => {
         await rm(outs[tool], { recursive: true, force: true });
+        await rm(cacheDirOf(outs[tool]), { recursive: true, force: true }); // clean: no cache beside it either
         const m = await measure(buildCommand(tool, p, outs[tool]), REPO);
         r.cleanMs[tool].push(m.ms);
         r.cleanKiB[tool].push(m.maxRssKiB);
@@ -332,7 +334,7 @@ async function benchCount(count: number, work: string): Promise<CountResult> {
         log(`  round ${round}: ${tool} build after one edit ${m.ms.toFixed(0)} ms, ${(m.maxRssKiB / 1024).toFixed(0)} MiB`);
       });
     }
-    for (const tool of tools) await rm(outs[tool], { recursive: true, force: true });
+    for (const tool of tools) for (const dir of [outs[tool], cacheDirOf(outs[tool])]) await rm(dir, { recursive: true, force: true });
   }
 
   failed.clear(); // watch mode is its own code path: try it even if a build failed
