@@ -6,7 +6,7 @@
 
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { basename, dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -801,5 +801,25 @@ describe("the seed index beside dist/", () => {
     const afterEdit = await stat(file);
     expect(afterEdit.ino).not.toBe(first.ino); // written to a temporary name and renamed over
     expect(await readFile(file, "utf8")).toContain('"late.md"');
+  });
+
+  it("saved after an edit and a touch (new stamp, same bytes) is the index a build without one writes", async () => {
+    const root = await tmp.make();
+    const seeds = join(root, "seeds");
+    await copyRepoSeeds(seeds);
+    const config = testConfig();
+    const warm = join(root, "warm");
+    const cold = join(root, "cold");
+    await build({ seedsDir: seeds, outDir: warm, config });
+    const [touched, edited] = (await readdir(seeds)).sort();
+    const at = new Date(Date.UTC(2030, 0, 1));
+    await utimes(join(seeds, touched!), at, at);
+    await editFile(join(seeds, edited!), reviseBody);
+    await build({ seedsDir: seeds, outDir: warm, config });
+    await build({ seedsDir: seeds, outDir: cold, config });
+    // Records left alone are written as they were read; the restamped and the edited one are made again.
+    const saved = await readFile(seedIndexFile(warm), "utf8");
+    expect(saved).toContain(String(at.getTime()));
+    expect(saved).toBe(await readFile(seedIndexFile(cold), "utf8"));
   });
 });
