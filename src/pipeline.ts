@@ -12,6 +12,7 @@ import { readArticle, seedVersion } from "./content/read-article.ts";
 import { scanSeeds, type ScanResult } from "./content/scan.ts";
 import { readSeedIndex, seedIndexFile, writeSeedIndex, type SeedIndex, type SeedIndexLines } from "./content/seed-index.ts";
 import { COMPRESSION_LEVELS, WATCH_COMPRESSION_LEVELS } from "./output/compress.ts";
+import { DEFAULT_FEED_VERSIONS, entryVersion, FeedVersionHistory, feedVersionsFile, type StreamVersions } from "./output/feed-versions.ts";
 import { HEADERS_FILE_PATH, headersFileUnchanged, renderHeadersFile, type HeadersMemo } from "./output/headers-file.ts";
 import { encodedDirOf, manifestFileOf, readManifestEntries, serializeManifest, SiteEntries, type ManifestEntry, type ManifestLines, type ManifestMemo } from "./output/manifest.ts";
 import { BodyCache, changesOf, produceFiles, siteKeyOf, type ProduceOptions } from "./output/output-set.ts";
@@ -30,14 +31,19 @@ export interface PipelineOptions {
    * memory, an invalid seed keeps its last good version, and feeds are compressed faster.
    */
   mode: "build" | "watch";
+  /** Versions of each head feed kept beside the output folder for RFC 3229 deltas (0: none). */
+  feedVersions?: number;
   progress?: ProgressReport;
 }
 
 export interface RunOptions {
   /** Write the valid seeds even when others are invalid (watch mode always does). */
   keepGoing?: boolean;
-  /** Runs right after the new files are in dist/, in the same synchronous step (watch mode swaps its server there). */
-  onFilesInPlace?(entries: ReadonlyMap<string, ManifestEntry>): void;
+  /**
+   * Runs right after the new files are in dist/, in the same synchronous step (watch mode swaps its server
+   * there), with dist/'s entries and the head feeds' versions that include the new ones.
+   */
+  onFilesInPlace?(entries: ReadonlyMap<string, ManifestEntry>, feedVersions: ReadonlyMap<string, StreamVersions>): void;
 }
 
 export interface RunResult {
@@ -68,6 +74,8 @@ export class Pipeline {
   /** dist/'s entries as this pipeline's last commit left them; undefined: read manifest.json. */
   private site: SiteEntries | undefined;
   private followed: Followed | undefined;
+  /** The head feeds' recent versions; undefined: read the file beside the output folder. */
+  private history: FeedVersionHistory | undefined;
   /** Watch mode: the encoded manifest runs and _headers of the last commit, reused where nothing changed. */
   private readonly memos: { manifest: ManifestMemo; headers: HeadersMemo } | undefined;
   private pool: StagePool | undefined;
@@ -123,6 +131,7 @@ export class Pipeline {
   private forget(): void {
     this.site = undefined;
     this.followed = undefined;
+    this.history = undefined;
   }
 
   private async run(names: ReadonlySet<string> | "all", options: RunOptions): Promise<RunResult> {
@@ -209,7 +218,11 @@ export class Pipeline {
         gone = [...previous.keys()].filter((p) => !site.byPath.has(p));
         update = { changes: changesOf(produced.entries, gone, previous), previous, files: site.sorted.length };
       }
-      await staging.commit(update, this.descriptions(site, update), () => options.onFilesInPlace?.(site.byPath));
+      const history = (this.history ??= FeedVersionHistory.read(outDir, this.options.feedVersions ?? DEFAULT_FEED_VERSIONS));
+      const versionsChanged = history.record(files, produced.entries, gone, !change, (m) => entryVersion(produce.siteKey, produce.versionOf(m)));
+      await staging.commit(update, this.descriptions(site, update), () => options.onFilesInPlace?.(site.byPath, history.byStream));
+      // After the commit: the versions describe files readers can now be served.
+      if (versionsChanged || (history.keep > 0 && !existsSync(feedVersionsFile(outDir)))) await history.write(outDir);
       // After a whole plan, the variants folder keeps only what the site names (an applied change leaves
       // the few it replaced to the next whole plan: listing a large folder costs more than they do).
       if (!change) removeUnusedVariants(outDir, site.sorted);
@@ -280,6 +293,8 @@ export interface BuildOptions {
   seedsDir: string;
   outDir: string;
   config: SiteConfig;
+  /** Versions of each head feed kept for RFC 3229 deltas (default 20; 0: none). */
+  feedVersions?: number;
   /** Write the valid seeds even when others are invalid. */
   keepGoing?: boolean;
   /** Called as the build goes (at most a few times a second is the caller's business). */

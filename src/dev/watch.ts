@@ -6,6 +6,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { SerialRuns } from "../concurrency.ts";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../config.ts";
 import { formatDiagnostic } from "../content/article.ts";
+import type { StreamVersions } from "../output/feed-versions.ts";
 import type { ManifestEntry } from "../output/manifest.ts";
 import { Pipeline } from "../pipeline.ts";
 import type { SiteConfig } from "../types.ts";
@@ -33,8 +34,13 @@ export interface WatchOptions {
   outDir: string;
   configFile?: string;
   overrides: Record<string, unknown>;
-  /** Called with dist/'s entries right after a rebuild's files are in dist/, in the same step: the server swaps to them there. */
-  onFilesInPlace?(entries: ReadonlyMap<string, ManifestEntry>): void;
+  /** Versions of each head feed kept for RFC 3229 deltas (default 20; 0: none). */
+  feedVersions?: number;
+  /**
+   * Called with dist/'s entries and the head feeds' versions right after a rebuild's files are in dist/,
+   * in the same step: the server swaps to them there.
+   */
+  onFilesInPlace?(entries: ReadonlyMap<string, ManifestEntry>, feedVersions: ReadonlyMap<string, StreamVersions>): void;
   /** Called after each rebuild (e.g. to ping a hub). */
   onRebuild?(report: RebuildReport): void;
   log(line: string): void;
@@ -89,7 +95,7 @@ export class Watcher {
   /** Resolves once the first build is in dist/ (a failing one rejects and leaves nothing running). */
   static async start(options: WatchOptions): Promise<Watcher> {
     const config = await loadConfig(options.configFile, options.overrides);
-    const watcher = new Watcher(options, new Pipeline({ seedsDir: options.seedsDir, outDir: options.outDir, config, mode: "watch" }));
+    const watcher = new Watcher(options, new Pipeline({ seedsDir: options.seedsDir, outDir: options.outDir, config, mode: "watch", ...(options.feedVersions !== undefined ? { feedVersions: options.feedVersions } : {}) }));
     try {
       await watcher.rebuild();
     } catch (e) {

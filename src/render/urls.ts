@@ -30,6 +30,19 @@ export function streamFeedPaths(base: string): FeedUrls {
   return { rss: `${base}${FEED_PATHS.rss}`, atom: `${base}${FEED_PATHS.atom}`, json: `${base}${FEED_PATHS.json}` };
 }
 
+/**
+ * The stream and format of a head feed, the feed readers subscribe to: "tags/go/atom.xml" → base
+ * "tags/go/", format "atom". Undefined for every other path, archive pages included.
+ */
+export function headFeedOf(path: string): { base: string; format: FeedFormat } | undefined {
+  const slash = path.lastIndexOf("/") + 1;
+  const base = path.slice(0, slash);
+  if (base !== "" && !/^tags\/[^/]+\/$/.test(base)) return undefined;
+  const name = path.slice(slash);
+  const format = (Object.keys(FEED_PATHS) as FeedFormat[]).find((f) => FEED_PATHS[f] === name);
+  return format ? { base, format } : undefined;
+}
+
 /** Archive page `k` of a stream, in each format: "archive/3/rss.xml" and so on. */
 export function archivePaths(base: string, k: number): FeedUrls {
   return streamFeedPaths(`${base}archive/${k}/`);
