@@ -85,6 +85,9 @@ export class ConfigError extends Error {}
 /** The config file's settings of `seedfeed publish` (src/publish/settings.ts): not part of the site, so never in its key. */
 export const PUBLISH_SECTION = "publish";
 
+/** The config file's settings of what the server does for feed readers (src/readers/settings.ts): not part of the site either. */
+export const READERS_SECTION = "readers";
+
 const asText = (text: string): unknown => text;
 
 /** How each key's flag text becomes a value; the value is then checked like one from the file. */
@@ -130,9 +133,9 @@ export function overridesFromFlags(values: Record<string, unknown>): Record<stri
 /** Validates a raw object (from JSON or flags) merged over the defaults; throws one error listing every bad key. */
 export function validateConfig(raw: Record<string, unknown>, origin: string): SiteConfig {
   const problems: string[] = [];
-  const { [PUBLISH_SECTION]: _publish, ...site } = raw;
+  const { [PUBLISH_SECTION]: _publish, [READERS_SECTION]: _readers, ...site } = raw;
   for (const key of Object.keys(site)) {
-    if (!(key in CHECKS)) problems.push(`unknown key "${key}" (known: ${CONFIG_KEYS.join(", ")}, ${PUBLISH_SECTION})`);
+    if (!(key in CHECKS)) problems.push(`unknown key "${key}" (known: ${CONFIG_KEYS.join(", ")}, ${PUBLISH_SECTION}, ${READERS_SECTION})`);
   }
   const merged: Record<string, unknown> = { ...DEFAULTS, ...site };
   if (typeof raw.author === "string") merged.author = { name: raw.author };
