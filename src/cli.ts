@@ -1,13 +1,15 @@
 // seedfeed's command line: subcommands, flags, exit codes. Everything else lives in the modules it calls.
 
 import { realpathSync } from "node:fs";
+import { open } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { setFlagsFromString } from "node:v8";
-import { CONFIG_FLAG_OPTIONS, CONFIG_KEYS, ConfigError, PUBLISH_SECTION, flagOf, loadConfig, overridesFromFlags, readConfigFile } from "./config.ts";
+import { CONFIG_FLAG_OPTIONS, CONFIG_KEYS, ConfigError, PUBLISH_SECTION, READERS_SECTION, flagOf, loadConfig, overridesFromFlags, readConfigFile } from "./config.ts";
 import { formatDiagnostic } from "./content/article.ts";
 import { DistBusyError } from "./output/write-dist.ts";
 import { terminalProgress } from "./progress.ts";
+import { readersConfig, type ReadersConfig } from "./readers/settings.ts";
 import { FEED_PATHS } from "./render/urls.ts";
 import { NotBuiltError } from "./server/from-manifest.ts";
 import type { RunningServer } from "./server/serve.ts";
@@ -34,6 +36,7 @@ Usage:
   seedfeed dev [options]     build, serve, and rebuild on every change of seeds/ or the config
   seedfeed publish s3://BUCKET[/PREFIX] [options]
                              upload dist/ to S3-compatible storage: only what changed, links first
+  seedfeed stats [options]   subscribers of each feed: counted by serve and dev, or read from an access log
   seedfeed help              this text
 
 Build options:
@@ -50,7 +53,16 @@ Serve options:
   --dir DIR          the built folder to serve (default: dist)
   --port N           TCP port (default: 3000; 0 picks a free one)
   --host ADDR        address to listen on (default: 127.0.0.1)
+  --config FILE      config file, for its "readers" section (default: seedfeed.config.json, optional)
   --log              one access log line per request on stdout
+  --guard-limit N    fetches of one feed by one client allowed within its max-age before 429
+                     (default: 10; 0: no guard)
+
+Stats options:
+  --dir DIR          the folder whose subscriber counts to show, as serve and dev saved them (default: dist)
+  --log FILE         count from an access log instead ("-": stdin): combined log format (seedfeed's,
+                     nginx's, Apache's) or Caddy's JSON log
+  --json             JSON for scripts instead of tables
 
 Publish options (credentials come from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE;
 the config file's "publish" section may set target, endpoint, region, pathStyle, maxDeletes, concurrency):
@@ -75,7 +87,8 @@ Exit codes:
   1  invalid seeds: nothing was written, dist/ is as it was
   2  bad command line or config
   3  the build failed for another reason (the output folder cannot be written, or another
-     seedfeed is writing it); serve: the folder was never built
+     seedfeed is writing it); serve: the folder was never built; stats: no subscriber counts
+     beside the folder, or the log cannot be read
   4  serve: the port is already in use
   5  publish: the storage cannot be reached, or kept failing after retries
   6  publish: the bucket does not exist
@@ -101,13 +114,14 @@ async function runBuild(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const config = await loadConfig(values.config, overridesFromFlags(values));
+  const { feedVersions } = await readersSettings(values.config);
   const started = performance.now();
   // Progress goes to stderr, and only when it is a terminal and not --quiet; erased before anything else is printed.
   const progress = terminalProgress(process.stderr, { quiet: values.quiet });
   const { build } = await import("./pipeline.ts");
   let result: Awaited<ReturnType<typeof build>>;
   try {
-    result = await build({ seedsDir: values.seeds, outDir: values.out, config, keepGoing: values["keep-going"], progress: progress.report });
+    result = await build({ seedsDir: values.seeds, outDir: values.out, config, feedVersions, keepGoing: values["keep-going"], progress: progress.report });
   } finally {
     progress.clear();
   }
@@ -138,9 +152,22 @@ const SERVE_OPTIONS = {
   dir: { type: "string", default: "dist" },
   port: { type: "string", default: "3000" },
   host: { type: "string", default: "127.0.0.1" },
+  config: { type: "string" },
   log: { type: "boolean", default: false },
+  "guard-limit": { type: "string" },
   help: { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
+
+/** The config file's "readers" section (a missing default file is fine), with --guard-limit over it. */
+async function readersSettings(configFile: string | undefined, guardLimit?: string): Promise<ReadersConfig> {
+  const { path, raw } = await readConfigFile(configFile);
+  return readersConfig(raw[READERS_SECTION], path, { guardLimit });
+}
+
+/** What serve and dev do for feed readers, from the settings. */
+function serverReaders(settings: ReadersConfig) {
+  return { counts: settings.counts, guardLimit: settings.guardLimit, deltas: settings.deltas && settings.feedVersions > 0 };
+}
 
 function parsePort(value: string): number {
   const port = Number(value);
@@ -185,8 +212,9 @@ async function runServe(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const port = parsePort(values.port);
+  const readers = serverReaders(await readersSettings(values.config, values["guard-limit"]));
   const { startServer } = await import("./server/serve.ts");
-  const running = await listening("serve", () => startServer({ dir: values.dir, port, host: values.host, log: values.log ? process.stdout : undefined }));
+  const running = await listening("serve", () => startServer({ dir: values.dir, port, host: values.host, log: values.log ? process.stdout : undefined, readers }));
   if (typeof running === "number") return running;
   printUrls(running, `${values.dir}/`);
   return untilSignal(() => running.close());
@@ -197,6 +225,7 @@ const DEV_OPTIONS = {
   port: SERVE_OPTIONS.port,
   host: SERVE_OPTIONS.host,
   log: SERVE_OPTIONS.log,
+  "guard-limit": SERVE_OPTIONS["guard-limit"],
 } satisfies ParseArgsConfig["options"];
 
 async function runDev(args: string[]): Promise<number> {
@@ -206,6 +235,7 @@ async function runDev(args: string[]): Promise<number> {
     return EXIT.ok;
   }
   const port = parsePort(values.port);
+  const settings = await readersSettings(values.config, values["guard-limit"]);
   const { startDev } = await import("./dev/dev.ts");
   const dev = await listening("dev", () =>
     startDev({
@@ -215,6 +245,8 @@ async function runDev(args: string[]): Promise<number> {
       overrides: overridesFromFlags(values),
       port,
       host: values.host,
+      feedVersions: settings.feedVersions,
+      readers: serverReaders(settings),
       accessLog: values.log ? process.stdout : undefined,
       log: (line) => process.stderr.write(`${line}\n`),
     }),
@@ -316,6 +348,60 @@ async function runPublish(args: string[]): Promise<number> {
   return EXIT.ok;
 }
 
+const STATS_OPTIONS = {
+  dir: { type: "string" },
+  log: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", default: false },
+} satisfies ParseArgsConfig["options"];
+
+async function runStats(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: STATS_OPTIONS, strict: true, allowPositionals: false });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return EXIT.ok;
+  }
+  if (values.log !== undefined && values.dir !== undefined) throw new ConfigError("--dir reads the counts serve saved, --log an access log: choose one");
+  const { readCounts, countsFile } = await import("./readers/counts.ts");
+  const { statsJson, statsOfCounts, statsOfLog, statsTable } = await import("./readers/stats.ts");
+  let report: Awaited<ReturnType<typeof statsOfLog>>;
+  if (values.log !== undefined) {
+    const name = values.log;
+    try {
+      if (name === "-") {
+        const { createInterface } = await import("node:readline");
+        report = await statsOfLog("stdin", createInterface({ input: process.stdin, crlfDelay: Infinity }));
+      } else {
+        const file = await open(name);
+        try {
+          report = await statsOfLog(name, file.readLines());
+        } finally {
+          await file.close();
+        }
+      }
+    } catch (e) {
+      process.stderr.write(`seedfeed stats: cannot read the log ${name} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
+      return EXIT.failure;
+    }
+  } else {
+    const dir = values.dir ?? "dist";
+    let saved: Awaited<ReturnType<typeof readCounts>>;
+    try {
+      saved = await readCounts(dir);
+    } catch (e) {
+      process.stderr.write(`seedfeed stats: ${countsFile(dir)} cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})\n`);
+      return EXIT.failure;
+    }
+    if (!saved) {
+      process.stderr.write(`seedfeed stats: no subscriber counts for ${dir}/ (${countsFile(dir)}): seedfeed serve and dev count them as readers fetch the feeds\n`);
+      return EXIT.failure;
+    }
+    report = statsOfCounts(`${dir}/`, saved);
+  }
+  process.stdout.write(values.json ? `${JSON.stringify(statsJson(report), null, 2)}\n` : statsTable(report));
+  return EXIT.ok;
+}
+
 /**
  * A large build keeps a modest live set (about 200 MB at 100,000 articles) and makes a great deal of
  * short-lived text. V8's default lets the heap grow to several times what survived the last full
@@ -338,6 +424,8 @@ export async function main(argv: string[]): Promise<number> {
         return await runDev(rest);
       case "publish":
         return await runPublish(rest);
+      case "stats":
+        return await runStats(rest);
       case undefined:
       case "help":
       case "--help":

@@ -1,7 +1,8 @@
 // `seedfeed dev`: the watcher and the server wired together. Each rebuild's files land in dist/ and the
 // server answers from them in the same step; feeds that changed are pinged to the WebSub hub.
 
-import { servedSite, type ServedSite } from "../server/from-manifest.ts";
+import { fixedVersions, servedSite, type ServedSite } from "../server/from-manifest.ts";
+import type { ReaderSettings } from "../server/readers.ts";
 import { startServer, type RunningServer } from "../server/serve.ts";
 import { describeRebuild, Watcher, type WatchOptions } from "./watch.ts";
 import { pingChangedFeeds, type PingOptions } from "./websub.ts";
@@ -11,6 +12,8 @@ export interface DevOptions extends Omit<WatchOptions, "onFilesInPlace"> {
   host: string;
   /** An access log line per request on this stream. */
   accessLog?: NodeJS.WritableStream;
+  /** Subscriber counts, the polling guard and deltas, as `serve` does them; absent: none. */
+  readers?: ReaderSettings;
   /** Retries and timeouts of the hub pings. */
   ping?: Omit<PingOptions, "log">;
 }
@@ -30,8 +33,8 @@ export async function startDev(options: DevOptions): Promise<RunningDev> {
   const pings = new Set<Promise<unknown>>();
   const watcher = await Watcher.start({
     ...options,
-    onFilesInPlace: (entries) => {
-      const site = servedSite(options.outDir, entries);
+    onFilesInPlace: (entries, feedVersions) => {
+      const site = servedSite(options.outDir, entries, undefined, undefined, fixedVersions(feedVersions));
       if (server) server.swap(site);
       else firstSite = site;
     },
@@ -45,7 +48,7 @@ export async function startDev(options: DevOptions): Promise<RunningDev> {
     },
   });
   try {
-    server = await startServer({ dir: options.outDir, port: options.port, host: options.host, site: firstSite!, log: options.accessLog });
+    server = await startServer({ dir: options.outDir, port: options.port, host: options.host, site: firstSite!, log: options.accessLog, ...(options.readers ? { readers: options.readers } : {}) });
   } catch (e) {
     await watcher.close(); // else its file watches keep the process alive
     throw e;

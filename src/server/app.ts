@@ -3,7 +3,8 @@
 import express, { type Express, type NextFunction, type Request, type Response } from "express";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { evaluateConditions } from "./conditional.ts";
-import { StaleBodyError, type ServedFile, type ServedSite } from "./from-manifest.ts";
+import type { FeedDeltas } from "./feed-delta.ts";
+import { StaleBodyError, type ServedFeed, type ServedFile, type ServedSite } from "./from-manifest.ts";
 import { resolveRequest } from "../render/urls.ts";
 import { chooseEncoding } from "./negotiate.ts";
 import { ALLOWED_METHODS, hasBadHost } from "./protocol.ts";
@@ -16,6 +17,16 @@ export interface SiteSource {
   current(): ServedSite;
   /** Called when dist/ no longer matches the current site (a build replaced files): load it again. */
   reload?(): void;
+  /** What the server does for feed readers; absent: nothing. */
+  readers?: ReaderHooks;
+}
+
+/** The server's work for feed readers on a head feed's fetches (src/readers/, feed-delta.ts). */
+export interface ReaderHooks {
+  /** Counts a fetch and checks the polling guard: the seconds the client must wait (429), or 0. */
+  poll?(req: IncomingMessage, feed: ServedFeed): number;
+  /** RFC 3229 deltas (`A-IM: feed`) of the RSS and Atom feeds. */
+  deltas?: FeedDeltas;
 }
 
 type Resolved = { kind: "file"; file: ServedFile } | { kind: "redirect"; location: string } | { kind: "bad" } | { kind: "missing" };
@@ -72,8 +83,42 @@ function clampLastModified(headers: string[]): string[] {
   return headers.map((v, i) => (i > 0 && headers[i - 1] === "Last-Modified" ? now : v));
 }
 
+/** A build changed dist/ under this site: never send its bytes under the old ETag. Load the new site. */
+function rebuilding(source: SiteSource, res: ServerResponse, e: unknown, head: boolean): void {
+  if (!(e instanceof StaleBodyError)) throw e;
+  source.reload?.();
+  plain(res, 503, "Service Unavailable: the site is being rebuilt", ["Retry-After", "1", "Cache-Control", "no-store"], head);
+}
+
+/** The short answer to a client that polls a feed far faster than its Cache-Control asks. */
+function tooManyRequests(res: ServerResponse, seconds: number, maxAge: number, head: boolean): void {
+  const text = `Too Many Requests: this feed changes at most every ${maxAge} seconds (its Cache-Control says max-age=${maxAge}). Fetch it again in ${seconds} seconds.`;
+  plain(res, 429, text, ["Retry-After", String(seconds), "Cache-Control", "no-store"], head);
+}
+
+/**
+ * A 226 with the feed's entries a reader lacks, when it asks with `A-IM: feed` and names in
+ * If-None-Match an older version the feed versions know; false when a full answer it must be.
+ */
+function sendDelta(source: SiteSource, req: IncomingMessage, res: ServerResponse, feed: ServedFeed, site: ServedSite, futureDated: boolean): boolean {
+  const deltas = source.readers?.deltas;
+  const aIm = header(req, "a-im");
+  const ifNoneMatch = header(req, "if-none-match");
+  if (!deltas || !feed.delta || aIm === undefined || ifNoneMatch === undefined) return false;
+  const answer = deltas.answer(feed.delta, site.versionsOf(feed.base, feed.delta.tag), { aIm, ifNoneMatch, acceptEncoding: header(req, "accept-encoding") });
+  if (!answer) return false;
+  res.writeHead(226, futureDated ? clampLastModified(answer.headers) : answer.headers);
+  res.end(req.method === "HEAD" ? undefined : answer.body);
+  return true;
+}
+
 function sendFile(source: SiteSource, req: IncomingMessage, res: ServerResponse, file: ServedFile, status: 200 | 404): void {
   const head = req.method === "HEAD";
+  const feed = status === 200 ? file.feed : undefined;
+  if (feed !== undefined && source.readers?.poll) {
+    const wait = source.readers.poll(req, feed);
+    if (wait > 0) return tooManyRequests(res, wait, feed.maxAgeSeconds, head);
+  }
   const futureDated = file.lastModifiedSeconds !== undefined && isFuture(file.lastModifiedSeconds);
   for (;;) {
     const rep = file.representations[chooseEncoding(header(req, "accept-encoding"), file.codings)]!;
@@ -97,6 +142,11 @@ function sendFile(source: SiteSource, req: IncomingMessage, res: ServerResponse,
         return;
       }
       if (outcome === "precondition-failed") return plain(res, 412, "Precondition Failed", [], head);
+      try {
+        if (outcome === "send" && feed !== undefined && sendDelta(source, req, res, feed, source.current(), futureDated)) return;
+      } catch (e) {
+        return rebuilding(source, res, e, head);
+      }
     }
     // A HEAD needs the bytes only when their length is not known yet (a coding not compressed so far).
     const needsBody = !head || rep.headers200 === undefined;
@@ -104,10 +154,7 @@ function sendFile(source: SiteSource, req: IncomingMessage, res: ServerResponse,
     try {
       body = needsBody ? rep.body() : undefined;
     } catch (e) {
-      if (!(e instanceof StaleBodyError)) throw e;
-      // A build changed dist/ under this site: never send its bytes under the old ETag. Load the new site.
-      source.reload?.();
-      return plain(res, 503, "Service Unavailable: the site is being rebuilt", ["Retry-After", "1", "Cache-Control", "no-store"], head);
+      return rebuilding(source, res, e, head);
     }
     // Compressed on demand, the coding was no smaller: the file no longer offers it; choose again.
     if (needsBody && body === undefined) continue;

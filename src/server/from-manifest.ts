@@ -4,15 +4,18 @@
 // under another body's ETag. A coding the build did not precompress is compressed on its first request,
 // by the build's own compress() and levels, and kept in a second bounded cache.
 
-import { accessSync, constants, readFileSync } from "node:fs";
+import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { COMPRESSION_LEVELS, type CompressionLevels } from "../output/compress.ts";
 import { fileHeaders } from "../output/http-headers.ts";
 import { encodedDirOf, manifestFileOf, readManifestEntries, type ManifestEntry } from "../output/manifest.ts";
+import { etagTagOf, feedVersionsFile, readFeedVersions, type StreamVersions } from "../output/feed-versions.ts";
 import { compress } from "../output/stage-worker.mjs";
 import { sha256 } from "../hash.ts";
-import { NOT_FOUND_PATH } from "../render/urls.ts";
+import { headFeedOf, NOT_FOUND_PATH, urlPathOf } from "../render/urls.ts";
+import type { FeedFormat } from "../types.ts";
 import { ByteCache } from "./byte-cache.ts";
+import type { DeltaTarget } from "./feed-delta.ts";
 import type { Coding } from "./negotiate.ts";
 
 export interface Representation {
@@ -32,8 +35,23 @@ export interface Representation {
   body(): Buffer | undefined;
 }
 
+/** A head feed: what the subscriber counts, the polling guard and RFC 3229 deltas need of it. */
+export interface ServedFeed {
+  /** Its stream's folder ("" or "tags/<slug>/") and its format. */
+  base: string;
+  format: FeedFormat;
+  /** Its URL path ("/tags/go/atom.xml"): how subscriber counts name it. */
+  url: string;
+  /** The max-age of its Cache-Control in seconds: how often a reader needs to ask (0: no max-age). */
+  maxAgeSeconds: number;
+  /** RSS and Atom: what a delta of it is made from. */
+  delta?: DeltaTarget;
+}
+
 export interface ServedFile {
   path: string;
+  /** Head feeds only. */
+  feed?: ServedFeed;
   /** Whole seconds; absent when the file has no date. */
   lastModifiedSeconds?: number;
   /** The codings it can be sent in: those precompressed, and those its kind is compressed in on demand. */
@@ -44,6 +62,11 @@ export interface ServedFile {
 export interface ServedSite {
   files: { get(path: string): ServedFile | undefined; has(path: string): boolean };
   notFound?: ServedFile;
+  /**
+   * A stream's recent head feed versions (feed-versions.ts), which include the one now served as
+   * `currentTag` unless they are older than the site; undefined when there are none.
+   */
+  versionsOf(base: string, currentTag: string): StreamVersions | undefined;
 }
 
 export class StaleBodyError extends Error {}
@@ -58,7 +81,7 @@ export class NotBuiltError extends Error {}
  * and one compressed on demand share it, and a 304 for br needs no compressed bytes at all.
  */
 export function etagOf(identitySha: string, coding: Coding = "identity"): string {
-  const tag = identitySha.slice(0, 32);
+  const tag = etagTagOf(identitySha);
   return coding === "identity" ? `"${tag}"` : `"${tag}-${coding}"`;
 }
 
@@ -150,11 +173,53 @@ function servedFile(dir: string, entry: ManifestEntry, caches: ServerCaches, lev
   const codings: Coding[] = ["identity", ...ENCODINGS.filter(offered)];
   const served: ServedFile = {
     path: entry.path,
+    ...(entry.kind === "feed" ? servedFeed(entry, common, lastModified, readIdentity) : {}),
     ...(entry.lastModified ? { lastModifiedSeconds: Math.floor(Date.parse(entry.lastModified) / 1000) } : {}),
     codings: new Set(codings),
     representations: Object.fromEntries(codings.map((c) => [c, representation(c)])),
   };
   return served;
+}
+
+const MAX_AGE = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?\s*(?:,|$)/i;
+
+function servedFeed(entry: ManifestEntry, common: [string, string][], lastModified: string | undefined, body: () => Buffer): { feed?: ServedFeed } {
+  const head = headFeedOf(entry.path);
+  if (!head) return {};
+  const feed: ServedFeed = { ...head, url: urlPathOf(entry.path), maxAgeSeconds: Number(MAX_AGE.exec(entry.cacheControl)?.[1] ?? 0) };
+  if (head.format !== "json") {
+    const headers = common.filter(([k]) => k !== "Cache-Control" && k !== "Vary");
+    if (lastModified) headers.push(["Last-Modified", lastModified]);
+    feed.delta = { format: head.format, tag: etagTagOf(entry.sha256), headers: headers.flat(), body };
+  }
+  return { feed };
+}
+
+/** Feed versions that never change: watch mode hands over the versions of each rebuild with its site. */
+export function fixedVersions(versions: ReadonlyMap<string, StreamVersions>): ServedSite["versionsOf"] {
+  return (base) => versions.get(base);
+}
+
+/**
+ * The feed versions beside `dir`, read when first asked for, and again when a stream's versions do
+ * not know the feed now served and the file has changed since (a build writes them after its files).
+ */
+function versionsFromFile(dir: string): ServedSite["versionsOf"] {
+  let versions: ReadonlyMap<string, StreamVersions> | undefined;
+  let stamp: string | undefined;
+  const stampOf = () => {
+    const st = statSync(feedVersionsFile(dir), { throwIfNoEntry: false });
+    return st ? `${st.ino}:${st.size}:${st.mtimeMs}` : "";
+  };
+  return (base, currentTag) => {
+    const known = versions?.get(base);
+    if (known?.some((v) => v.rss === currentTag || v.atom === currentTag)) return known;
+    const now = stampOf();
+    if (now === stamp) return known;
+    stamp = now;
+    versions = readFeedVersions(dir);
+    return versions.get(base);
+  };
 }
 
 /** The site of a manifest's entries; a file's responses are made on its first request, then kept. */
@@ -163,6 +228,7 @@ export function servedSite(
   entries: ReadonlyMap<string, ManifestEntry>,
   caches: ServerCaches = sharedCaches,
   levels: CompressionLevels = COMPRESSION_LEVELS,
+  versionsOf: ServedSite["versionsOf"] = versionsFromFile(dir),
 ): ServedSite {
   const made = new Map<string, ServedFile>();
   const files = {
@@ -178,7 +244,7 @@ export function servedSite(
     },
   };
   const notFound = files.get(NOT_FOUND_PATH);
-  return { files, ...(notFound ? { notFound } : {}) };
+  return { files, ...(notFound ? { notFound } : {}), versionsOf };
 }
 
 /** Reads the manifest of the site built into `dir` (beside it). Bodies are read, and checked, when first asked for. */

@@ -4,9 +4,10 @@ import { statSync, unwatchFile, watchFile } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { manifestFileOf } from "../output/manifest.ts";
 import type { AddressInfo, Socket } from "node:net";
-import { answerFileHit, createApp, type AppOptions } from "./app.ts";
+import { answerFileHit, createApp, type AppOptions, type SiteSource } from "./app.ts";
 import { loadServedSite, newServerCaches, type ServedSite, type ServerCaches } from "./from-manifest.ts";
 import { answerClientError, answerConnect } from "./protocol.ts";
+import { startReaders, type ReaderSettings } from "./readers.ts";
 
 export interface ServeOptions extends AppOptions {
   dir: string;
@@ -16,6 +17,10 @@ export interface ServeOptions extends AppOptions {
   host: string;
   /** Bodies and on-demand encodings kept across the sites this server loads; its own, unless given. */
   caches?: ServerCaches;
+  /** Subscriber counts, the polling guard and RFC 3229 deltas; absent: none of them. */
+  readers?: ReaderSettings;
+  /** Where a problem the server keeps running through is told (a count file it cannot save); default stderr. */
+  warn?(line: string): void;
 }
 
 export interface RunningServer {
@@ -59,7 +64,9 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
           // mid-build: the next request tries again
         }
       };
-  const source = { current: () => site, ...(reload ? { reload } : {}) };
+  const warn = options.warn ?? ((line: string) => process.stderr.write(`seedfeed: ${line}\n`));
+  const readers = options.readers ? await startReaders(options.dir, options.readers, warn) : undefined;
+  const source: SiteSource = { current: () => site, ...(reload ? { reload } : {}), ...(readers ? { readers: readers.hooks } : {}) };
   // By path, polled: a clean build swaps the whole folder, which a watch on the old folder would miss.
   if (reload) watchFile(manifestFile, { interval: 500, persistent: false }, reload);
   const app = createApp(source, options);
@@ -124,7 +131,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       new Promise<void>((resolve) => {
         closing = true;
         if (reload) unwatchFile(manifestFile, reload);
-        server.close(() => resolve()); // also closes the idle connections, with the sweep above
+        // also closes the idle connections, with the sweep above; the counts are saved once the last response is out
+        server.close(() => void (readers?.close() ?? Promise.resolve()).then(() => resolve()));
       }),
   };
 }

@@ -11,6 +11,7 @@ import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { build, type RunResult } from "../../src/pipeline.ts";
 import { validateConfig } from "../../src/config.ts";
 import { manifestFileOf, parseManifest, type Manifest, type ManifestEntry } from "../../src/output/manifest.ts";
+import type { ReaderSettings } from "../../src/server/readers.ts";
 import { startServer, type RunningServer } from "../../src/server/serve.ts";
 import type { SiteConfig } from "../../src/types.ts";
 
@@ -80,9 +81,17 @@ export async function writeSeeds(dir: string, seeds: Record<string, string> = SE
   for (const [name, text] of Object.entries(seeds)) await writeFile(join(dir, name), text);
 }
 
-/** A build of the test site; `precompress` "none" writes it identity only, as for a host that compresses itself. */
-export async function buildInto(seedsDir: string, outDir: string, precompress: SiteConfig["precompress"] = CONFIG.precompress): Promise<RunResult> {
-  const result = await build({ seedsDir, outDir, config: { ...CONFIG, precompress } });
+/**
+ * A build of the test site. `precompress` "none" writes it identity only, as for a host that compresses
+ * itself; `feedVersions`: versions of each head feed kept for deltas.
+ */
+export async function buildInto(
+  seedsDir: string,
+  outDir: string,
+  options: { config?: SiteConfig; precompress?: SiteConfig["precompress"]; feedVersions?: number } = {},
+): Promise<RunResult> {
+  const config = options.config ?? CONFIG;
+  const result = await build({ seedsDir, outDir, config: { ...config, precompress: options.precompress ?? config.precompress }, ...(options.feedVersions !== undefined ? { feedVersions: options.feedVersions } : {}) });
   if (!result.written) throw new Error(`fixture build failed: ${JSON.stringify(result.diagnostics)}`);
   return result;
 }
@@ -91,8 +100,8 @@ export async function readManifest(distDir: string): Promise<Manifest> {
   return parseManifest(await readFile(manifestFileOf(distDir), "utf8"));
 }
 
-export async function serve(distDir: string, extra: { log?: NodeJS.WritableStream; port?: number } = {}): Promise<RunningServer> {
-  return startServer({ dir: distDir, port: extra.port ?? 0, host: "127.0.0.1", ...(extra.log ? { log: extra.log } : {}) });
+export async function serve(distDir: string, extra: { log?: NodeJS.WritableStream; port?: number; readers?: ReaderSettings; warn?: (line: string) => void } = {}): Promise<RunningServer> {
+  return startServer({ dir: distDir, port: extra.port ?? 0, host: "127.0.0.1", ...extra });
 }
 
 export function portOf(server: RunningServer): number {

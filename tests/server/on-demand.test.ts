@@ -32,7 +32,7 @@ beforeAll(async () => {
   // 60 articles: list pages, archive pages, tags, and about 150 files to compress.
   await writeCorpus(seeds, 60);
   await buildInto(seeds, precompressed);
-  await buildInto(seeds, identityOnly, "none");
+  await buildInto(seeds, identityOnly, { precompress: "none" });
   entries = [...readManifestEntries(manifestFileOf(precompressed)).values()];
 });
 afterAll(async () => {
@@ -156,7 +156,7 @@ describe("compression on demand", () => {
 
   it("a file a rebuild replaced never gets its old compressed body", async () => {
     const dist = join(root, "rebuilt");
-    await buildInto(seeds, dist, "none");
+    await buildInto(seeds, dist, { precompress: "none" });
     const article = entries.find((e) => e.path.startsWith("articles/"))!;
     const url = urlsFor(article.path)[0]!;
     const caches = newServerCaches();
@@ -174,7 +174,7 @@ describe("compression on demand", () => {
         if (!/\.(txt|md)$/.test(f)) continue;
         await writeFile(join(edited, f), `${await readFile(join(edited, f), "utf8")}\nOne more sentence after the rebuild.\n`);
       }
-      await buildInto(edited, dist, "none");
+      await buildInto(edited, dist, { precompress: "none" });
       const newIdentity = await readFile(join(dist, article.path));
       expect(newIdentity.equals(oldIdentity)).toBe(false);
 
