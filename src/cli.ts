@@ -1,6 +1,6 @@
 // seedfeed's command line: subcommands, flags, exit codes. Everything else lives in the modules it calls.
 
-import { realpathSync } from "node:fs";
+import { closeSync, createWriteStream, openSync, realpathSync } from "node:fs";
 import { open } from "node:fs/promises";
 import { pathToFileURL } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
@@ -54,7 +54,9 @@ Serve options:
   --port N           TCP port (default: 3000; 0 picks a free one)
   --host ADDR        address to listen on (default: 127.0.0.1)
   --config FILE      config file, for its "readers" section (default: seedfeed.config.json, optional)
-  --log              one access log line per request on stdout
+  --log              one access log line per request on stdout: combined log format, response time
+                     appended, a daily pseudonym in place of the address
+  --log-file FILE    the same lines, appended to FILE
   --guard-limit N    fetches of one feed by one client allowed within its max-age before 429
                      (default: 10; 0: no guard)
 
@@ -87,8 +89,8 @@ Exit codes:
   1  invalid seeds: nothing was written, dist/ is as it was
   2  bad command line or config
   3  the build failed for another reason (the output folder cannot be written, or another
-     seedfeed is writing it); serve: the folder was never built; stats: no subscriber counts
-     beside the folder, or the log cannot be read
+     seedfeed is writing it); serve: the folder was never built, or the log file cannot be
+     written; stats: no subscriber counts beside the folder, or the log cannot be read
   4  serve: the port is already in use
   5  publish: the storage cannot be reached, or kept failing after retries
   6  publish: the bucket does not exist
@@ -154,6 +156,7 @@ const SERVE_OPTIONS = {
   host: { type: "string", default: "127.0.0.1" },
   config: { type: "string" },
   log: { type: "boolean", default: false },
+  "log-file": { type: "string" },
   "guard-limit": { type: "string" },
   help: { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
@@ -167,6 +170,25 @@ async function readersSettings(configFile: string | undefined, guardLimit?: stri
 /** What serve and dev do for feed readers, from the settings. */
 function serverReaders(settings: ReadersConfig) {
   return { counts: settings.counts, guardLimit: settings.guardLimit, deltas: settings.deltas && settings.feedVersions > 0 };
+}
+
+class LogFileError extends Error {}
+
+/** Where --log and --log-file send the access log; a file that cannot be opened for appending is said at once. */
+function accessLog(values: { log: boolean; "log-file"?: string | undefined }): NodeJS.WritableStream | undefined {
+  const file = values["log-file"];
+  if (file !== undefined && values.log) throw new ConfigError("--log writes the access log to stdout, --log-file to a file: choose one");
+  if (file === undefined) return values.log ? process.stdout : undefined;
+  let fd: number;
+  try {
+    fd = openSync(file, "a");
+  } catch (e) {
+    throw new LogFileError(`cannot write the access log ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  closeSync(fd);
+  const out = createWriteStream(file, { flags: "a" });
+  out.on("error", (e: NodeJS.ErrnoException) => process.stderr.write(`seedfeed: the access log ${file} cannot be written (${e.code ?? e.message})\n`));
+  return out;
 }
 
 function parsePort(value: string): number {
@@ -213,8 +235,9 @@ async function runServe(args: string[]): Promise<number> {
   }
   const port = parsePort(values.port);
   const readers = serverReaders(await readersSettings(values.config, values["guard-limit"]));
+  const log = accessLog(values);
   const { startServer } = await import("./server/serve.ts");
-  const running = await listening("serve", () => startServer({ dir: values.dir, port, host: values.host, log: values.log ? process.stdout : undefined, readers }));
+  const running = await listening("serve", () => startServer({ dir: values.dir, port, host: values.host, log, readers }));
   if (typeof running === "number") return running;
   printUrls(running, `${values.dir}/`);
   return untilSignal(() => running.close());
@@ -225,6 +248,7 @@ const DEV_OPTIONS = {
   port: SERVE_OPTIONS.port,
   host: SERVE_OPTIONS.host,
   log: SERVE_OPTIONS.log,
+  "log-file": SERVE_OPTIONS["log-file"],
   "guard-limit": SERVE_OPTIONS["guard-limit"],
 } satisfies ParseArgsConfig["options"];
 
@@ -236,6 +260,7 @@ async function runDev(args: string[]): Promise<number> {
   }
   const port = parsePort(values.port);
   const settings = await readersSettings(values.config, values["guard-limit"]);
+  const accessLogStream = accessLog(values);
   const { startDev } = await import("./dev/dev.ts");
   const dev = await listening("dev", () =>
     startDev({
@@ -247,7 +272,7 @@ async function runDev(args: string[]): Promise<number> {
       host: values.host,
       feedVersions: settings.feedVersions,
       readers: serverReaders(settings),
-      accessLog: values.log ? process.stdout : undefined,
+      accessLog: accessLogStream,
       log: (line) => process.stderr.write(`${line}\n`),
     }),
   );
@@ -441,7 +466,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`seedfeed: ${(e as Error).message}\n`);
       return EXIT.usage;
     }
-    if (e instanceof DistBusyError) {
+    if (e instanceof DistBusyError || e instanceof LogFileError) {
       process.stderr.write(`seedfeed: ${e.message}\n`);
       return EXIT.failure;
     }

@@ -188,7 +188,7 @@ function fileOf(url: string, site: ServedSite): ServedFile | undefined {
 /**
  * The hot path: a GET or HEAD of a file of the site, answered before Express dispatches. Express's
  * router alone caps this 2-core machine at about 6,700 requests per second (BENCHMARKS.md), below
- * what feed polling at scale needs; everything else (errors, redirects, 404, 405, logging) goes
+ * what feed polling at scale needs; everything else (errors, redirects, 404, 405) goes
  * through the Express app. Returns false when the request is not such a hit.
  */
 export function answerFileHit(source: SiteSource, req: IncomingMessage, res: ServerResponse): boolean {
@@ -220,26 +220,10 @@ export function handleRequest(source: SiteSource, req: IncomingMessage, res: Ser
   }
 }
 
-export interface AppOptions {
-  /** One line per request on this stream. */
-  log?: NodeJS.WritableStream;
-}
-
-export function createApp(source: SiteSource, options: AppOptions = {}): Express {
+export function createApp(source: SiteSource): Express {
   const app = express();
   app.disable("x-powered-by");
   app.disable("etag");
-  if (options.log) {
-    const out = options.log;
-    app.use((req: Request, res: Response, next: NextFunction) => {
-      const started = performance.now();
-      res.on("finish", () => {
-        const ms = (performance.now() - started).toFixed(1);
-        out.write(`${req.method} ${req.originalUrl} ${res.statusCode} ${ms}ms\n`);
-      });
-      next();
-    });
-  }
   app.use((req: Request, res: Response) => handleRequest(source, req, res));
   // Never a stack trace to a client.
   app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {

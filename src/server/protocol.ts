@@ -28,13 +28,19 @@ export function hasBadHost(req: IncomingMessage): boolean {
   return !HOST_VALUE.test(host);
 }
 
+/** A whole response written on a socket that has no ServerResponse: its status and body size, for the access log. */
+export interface SocketAnswer {
+  status: number;
+  bytes: number;
+}
+
 /**
  * A whole response, for a socket that has no ServerResponse: the connection closes after it. Without
  * a body where the request may have been a HEAD (the parser refused it before its method was known).
  */
-function closingAnswer(status: number, reason: string, { extra = [] as string[], withBody = true } = {}): string {
+function closingAnswer(status: number, reason: string, { extra = [] as string[], withBody = true } = {}): { text: string } & SocketAnswer {
   const body = withBody ? `${reason}\n` : "";
-  return [
+  const text = [
     `HTTP/1.1 ${status} ${reason}`,
     "Content-Type: text/plain; charset=utf-8",
     "X-Content-Type-Options: nosniff",
@@ -44,6 +50,7 @@ function closingAnswer(status: number, reason: string, { extra = [] as string[],
     "",
     body,
   ].join("\r\n");
+  return { text, status, bytes: body.length };
 }
 
 /** A request line (RFC 9112 §3): method token, one space, target, one space, version. */
@@ -59,7 +66,7 @@ const REQUEST_LINE_START = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?: |$)/;
  * §9.1). A line that is not a request line (no token, a tab for a space, no version) stays 400. The
  * other codes are the ones Node's handler sends.
  */
-function clientErrorAnswer(err: NodeJS.ErrnoException & { bytesParsed?: number; rawPacket?: Buffer }): string {
+function clientErrorAnswer(err: NodeJS.ErrnoException & { bytesParsed?: number; rawPacket?: Buffer }): ReturnType<typeof closingAnswer> {
   switch (err.code) {
     case "HPE_INVALID_METHOD": {
       const packet = err.rawPacket?.toString("latin1") ?? "";
@@ -80,17 +87,37 @@ function clientErrorAnswer(err: NodeJS.ErrnoException & { bytesParsed?: number; 
   }
 }
 
-/** Answers a refused request on its socket and closes it. Call it once the socket's earlier responses are sent. */
-export function answerClientError(err: Error, socket: Socket): void {
-  if ((err as NodeJS.ErrnoException).code !== "ECONNRESET" && socket.writable) socket.write(clientErrorAnswer(err));
+/**
+ * Answers a refused request on its socket and closes it. Call it once the socket's earlier responses are
+ * sent. Returns what it answered; undefined when the client was gone.
+ */
+export function answerClientError(err: Error, socket: Socket): SocketAnswer | undefined {
+  let answered: SocketAnswer | undefined;
+  if ((err as NodeJS.ErrnoException).code !== "ECONNRESET" && socket.writable) {
+    const answer = clientErrorAnswer(err);
+    socket.write(answer.text);
+    answered = { status: answer.status, bytes: answer.bytes };
+  }
   socket.destroy();
+  return answered;
+}
+
+/** The request line of a request the parser refused, as far as it came (for the access log); "-" when none. */
+export function refusedRequestLine(err: Error): string {
+  const packet = (err as { rawPacket?: Buffer }).rawPacket?.toString("latin1") ?? "";
+  const end = packet.indexOf("\r\n");
+  const line = (end < 0 ? packet : packet.slice(0, end)).slice(0, 2048);
+  return line === "" ? "-" : line;
 }
 
 /**
  * CONNECT asks a proxy for a tunnel; Node hands it to 'connect' listeners, and without one closes the
  * connection without a word. It is a known method no file allows: 405.
  */
-export function answerConnect(socket: Socket): void {
-  if (socket.writable) socket.write(closingAnswer(405, "Method Not Allowed", { extra: [`Allow: ${ALLOWED_METHODS}`] }));
+export function answerConnect(socket: Socket): SocketAnswer | undefined {
+  const answer = closingAnswer(405, "Method Not Allowed", { extra: [`Allow: ${ALLOWED_METHODS}`] });
+  const writable = socket.writable;
+  if (writable) socket.write(answer.text);
   socket.destroy();
+  return writable ? { status: answer.status, bytes: answer.bytes } : undefined;
 }

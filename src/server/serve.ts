@@ -4,12 +4,13 @@ import { statSync, unwatchFile, watchFile } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { manifestFileOf } from "../output/manifest.ts";
 import type { AddressInfo, Socket } from "node:net";
-import { answerFileHit, createApp, type AppOptions, type SiteSource } from "./app.ts";
+import { AccessLog } from "./access-log.ts";
+import { answerFileHit, createApp, type SiteSource } from "./app.ts";
 import { loadServedSite, newServerCaches, type ServedSite, type ServerCaches } from "./from-manifest.ts";
-import { answerClientError, answerConnect } from "./protocol.ts";
+import { answerClientError, answerConnect, refusedRequestLine } from "./protocol.ts";
 import { startReaders, type ReaderSettings } from "./readers.ts";
 
-export interface ServeOptions extends AppOptions {
+export interface ServeOptions {
   dir: string;
   /** Serve this site instead of loading `dir` (watch mode builds it in memory). */
   site?: ServedSite;
@@ -17,6 +18,8 @@ export interface ServeOptions extends AppOptions {
   host: string;
   /** Bodies and on-demand encodings kept across the sites this server loads; its own, unless given. */
   caches?: ServerCaches;
+  /** One line per request, in the combined log format (access-log.ts), on this stream. */
+  log?: NodeJS.WritableStream;
   /** Subscriber counts, the polling guard and RFC 3229 deltas; absent: none of them. */
   readers?: ReaderSettings;
   /** Where a problem the server keeps running through is told (a count file it cannot save); default stderr. */
@@ -69,7 +72,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const source: SiteSource = { current: () => site, ...(reload ? { reload } : {}), ...(readers ? { readers: readers.hooks } : {}) };
   // By path, polled: a clean build swaps the whole folder, which a watch on the old folder would miss.
   if (reload) watchFile(manifestFile, { interval: 500, persistent: false }, reload);
-  const app = createApp(source, options);
+  const app = createApp(source);
+  const log = options.log ? new AccessLog(options.log) : undefined;
   // Host rules are checked by the handler (protocol.ts), so every 400 for Host is ours and is logged.
   const server = createServer({ requireHostHeader: false });
   // Node's own idle sweep (server.close(), closeIdleConnections()) destroys a connection as soon as its
@@ -88,16 +92,24 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   server.on("clientError", (err: Error, socket: Socket) => {
     if (refused.has(socket)) return;
     refused.add(socket);
+    const visitor = log?.visitorOf(socket);
+    const answer = () => {
+      const answered = answerClientError(err, socket);
+      if (answered) log?.answered(visitor!, refusedRequestLine(err), answered);
+    };
     const inFlight = sending.get(socket);
-    if (inFlight) inFlight.once("close", () => answerClientError(err, socket));
-    else answerClientError(err, socket);
+    if (inFlight) inFlight.once("close", answer);
+    else answer();
   });
-  server.on("connect", (_req, socket: Socket) => answerConnect(socket));
+  server.on("connect", (req: IncomingMessage, socket: Socket) => {
+    const visitor = log?.visitorOf(socket);
+    const answered = answerConnect(socket);
+    if (answered) log?.answered(visitor!, `${req.method} ${req.url} HTTP/${req.httpVersion}`, answered, req.headers["user-agent"]);
+  });
   server.closeIdleConnections = () => {
     for (const socket of connections) if (!sending.has(socket)) socket.destroy();
   };
-  // With an access log every request goes through Express, whose middleware writes the log.
-  const answer = options.log ? app : (req: IncomingMessage, res: ServerResponse) => answerFileHit(source, req, res) || app(req, res);
+  const answer = (req: IncomingMessage, res: ServerResponse) => answerFileHit(source, req, res) || app(req, res);
   // One listener: an event with two copies its listener list on every emit.
   server.on("request", (req: IncomingMessage, res: ServerResponse) => {
     const socket = req.socket;
@@ -108,6 +120,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
       sending.delete(socket);
       if (closing) socket.end(); // kept alive before close(): nothing more will be answered on it
     });
+    // Only when logging: without a log, no request pays for it.
+    if (log) log.follow(req, res);
     answer(req, res);
   });
   server.requestTimeout = 30_000;
