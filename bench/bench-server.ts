@@ -1,5 +1,7 @@
 // One server for bench/serve.ts, in its own process so it never shares an event loop with the load generator.
 //   tsx bench/bench-server.ts seedfeed <dist>       seedfeed's host on that dist/
+//   tsx bench/bench-server.ts readers <dist>        the same with subscriber counts, the polling guard and
+//                                                   RFC 3229 deltas on (the guard's limit out of wrk's reach)
 //   tsx bench/bench-server.ts bare <replies.json>   the ceiling: recorded replies sent from memory
 // Each prints "listening <port>".
 
@@ -17,6 +19,8 @@ export interface RecordedReply {
   headers304: string[];
   /** The 200 body, base64. */
   body: string;
+  /** With `A-IM: feed`: the 226 seedfeed answered (headers as above; body base64). */
+  delta?: { headers: string[]; body: string };
 }
 
 const [kind, arg] = process.argv.slice(2) as [string, string];
@@ -27,13 +31,15 @@ async function listen(server: Server): Promise<number> {
 }
 
 let port: number;
-if (kind === "seedfeed") {
-  const running = await startServer({ dir: arg, port: 0, host: "127.0.0.1" });
+if (kind === "seedfeed" || kind === "readers") {
+  // The guard counts every request as it would a reader's, but wrk polls far faster than any: out of its reach.
+  const readers = kind === "readers" ? { readers: { counts: true, guardLimit: Number.MAX_SAFE_INTEGER, deltas: true } } : {};
+  const running = await startServer({ dir: arg, port: 0, host: "127.0.0.1", ...readers });
   port = Number(new URL(running.url).port);
 } else if (kind === "bare") {
   // No routing, no negotiation, no checks: a table lookup by the exact URL and one string comparison.
   const replies = new Map(
-    (JSON.parse(readFileSync(arg, "utf8")) as RecordedReply[]).map((r) => [r.url, { ...r, bytes: Buffer.from(r.body, "base64") }]),
+    (JSON.parse(readFileSync(arg, "utf8")) as RecordedReply[]).map((r) => [r.url, { ...r, bytes: Buffer.from(r.body, "base64"), deltaBytes: r.delta && Buffer.from(r.delta.body, "base64") }]),
   );
   port = await listen(
     createServer((req, res) => {
@@ -41,6 +47,9 @@ if (kind === "seedfeed") {
       if (!r) {
         res.writeHead(404);
         res.end();
+      } else if (r.delta && req.headers["a-im"] !== undefined) {
+        res.writeHead(226, r.delta.headers);
+        res.end(r.deltaBytes);
       } else if (req.headers["if-none-match"] === r.etag) {
         res.writeHead(304, r.headers304);
         res.end();

@@ -1,5 +1,7 @@
 // npm run bench:serve: requests per second of seedfeed's host against a bare node:http server that sends
-// the very bytes seedfeed answered (recorded first) from memory, interleaved in one run.
+// the very bytes seedfeed answered (recorded first) from memory, interleaved in one run; and of seedfeed
+// with its work for feed readers on (subscriber counts, the polling guard, RFC 3229 deltas: "readers")
+// against seedfeed without it. Every request says it is NetNewsWire, so the readers server counts each.
 //   npm run bench:serve -- [--rounds 3] [--seconds 4] [--connections 50] [--before CHECKOUT]
 // --before also measures the seedfeed of another checkout (e.g. `git worktree add /tmp/before <commit>`,
 // node_modules linked in), in the same rounds: before and after figures from one interleaved run.
@@ -12,7 +14,7 @@
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { appendFile, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { request } from "node:http";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,15 +39,19 @@ const ROUNDS = Number(values.rounds);
 const SECONDS = Number(values.seconds);
 const CONNECTIONS = Number(values.connections);
 /** The servers measured: "before" only with --before. */
-type Kind = "seedfeed" | "before" | "bare";
-const KINDS: Kind[] = values.before ? ["seedfeed", "before", "bare"] : ["seedfeed", "bare"];
+type Kind = "seedfeed" | "readers" | "before" | "bare";
+const KINDS: Kind[] = values.before ? ["seedfeed", "readers", "before", "bare"] : ["seedfeed", "readers", "bare"];
 const ACCEPT_ENCODING = "br, gzip";
+/** A reader the counts count (a crawler's agent would not be): every request pays for counting. */
+const USER_AGENT = "NetNewsWire (RSS Reader; https://netnewswire.com/)";
 
 interface Scenario {
   name: string;
   url: string;
   /** Sends If-None-Match with the ETag the server gave: every answer is a 304. */
   conditional?: boolean;
+  /** Sends `A-IM: feed` with the ETag of the feed before its last edit: every answer is a 226 (readers and bare only). */
+  delta?: boolean;
   /**
    * Served from a copy of dist/ without variants, so seedfeed compresses on demand (after the warm-up, from
    * its cache). The "before" server, which could not, is not measured on these.
@@ -95,13 +101,22 @@ const handlerHeaders = (raw: string[]): string[] =>
 
 const headerOf = (raw: string[], name: string): string | undefined => raw[raw.findIndex((v, i) => i % 2 === 0 && v.toLowerCase() === name) + 1];
 
-async function record(port: number, url: string): Promise<RecordedReply> {
-  const ok = await fetchOnce(port, url, { "accept-encoding": ACCEPT_ENCODING });
+const baseHeaders = () => ({ "accept-encoding": ACCEPT_ENCODING, "user-agent": USER_AGENT });
+
+/** What seedfeed (with `deltaBase`, the readers server) answers for `url`: 200, 304, and a 226 from that base. */
+async function record(port: number, url: string, deltaBase?: string): Promise<RecordedReply> {
+  const ok = await fetchOnce(port, url, baseHeaders());
   const etag = headerOf(ok.rawHeaders, "etag");
   if (ok.status !== 200 || !etag) throw new Error(`${url}: seedfeed answered ${ok.status} without an ETag`);
-  const notModified = await fetchOnce(port, url, { "accept-encoding": ACCEPT_ENCODING, "if-none-match": etag });
+  const notModified = await fetchOnce(port, url, { ...baseHeaders(), "if-none-match": etag });
   if (notModified.status !== 304) throw new Error(`${url}: If-None-Match answered ${notModified.status}`);
-  return { url, etag, headers200: handlerHeaders(ok.rawHeaders), headers304: handlerHeaders(notModified.rawHeaders), body: ok.body.toString("base64") };
+  const reply: RecordedReply = { url, etag, headers200: handlerHeaders(ok.rawHeaders), headers304: handlerHeaders(notModified.rawHeaders), body: ok.body.toString("base64") };
+  if (deltaBase) {
+    const delta = await fetchOnce(port, url, { ...baseHeaders(), "a-im": "feed", "if-none-match": deltaBase });
+    if (delta.status !== 226) throw new Error(`${url}: A-IM: feed answered ${delta.status}`);
+    reply.delta = { headers: handlerHeaders(delta.rawHeaders), body: delta.body.toString("base64") };
+  }
+  return reply;
 }
 
 /**
@@ -110,14 +125,16 @@ async function record(port: number, url: string): Promise<RecordedReply> {
  * The "before" server may send another body (a coding it did not have): only its status is checked.
  */
 async function requestHeaders(scenario: Scenario, kind: Kind, port: number, reply: RecordedReply): Promise<Record<string, string>> {
-  const headers: Record<string, string> = { "accept-encoding": ACCEPT_ENCODING };
+  const headers: Record<string, string> = baseHeaders();
   if (scenario.conditional) {
     const first = await fetchOnce(port, scenario.url, headers);
     headers["if-none-match"] = headerOf(first.rawHeaders, "etag") ?? "";
   }
+  if (scenario.delta) Object.assign(headers, { "a-im": "feed", "if-none-match": deltaBase });
   const r = await fetchOnce(port, scenario.url, headers);
-  const expected = scenario.conditional ? 304 : 200;
-  if (r.status !== expected || (kind !== "before" && !scenario.conditional && r.body.toString("base64") !== reply.body)) {
+  const expected = scenario.conditional ? 304 : scenario.delta ? 226 : 200;
+  const body = scenario.delta ? reply.delta!.body : reply.body;
+  if (r.status !== expected || (kind !== "before" && !scenario.conditional && r.body.toString("base64") !== body)) {
     throw new Error(`${scenario.name}: ${kind} answered ${r.status} with ${r.body.length} bytes`);
   }
   return headers;
@@ -130,6 +147,9 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** The br ETag of rss.xml before the bench's edit: the base of the delta scenario. */
+let deltaBase = "";
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 const work = await mkdtemp(join(tmpdir(), "seedfeed-bench-serve-"));
@@ -139,10 +159,16 @@ try {
   await writeCorpus(join(work, "seeds"), 60);
   const dist = join(work, "dist");
   await build({ seedsDir: join(work, "seeds"), outDir: dist, config: validateConfig({ precompress: "all" }, "bench") });
+  // One edit of the newest article and a rebuild: the feed's versions then hold one a delta is made from.
+  deltaBase = `"${readManifestEntries(manifestFileOf(dist)).get("rss.xml")!.sha256.slice(0, 32)}-br"`;
+  const newest = (await readdir(join(work, "seeds"))).filter((f) => f.endsWith(".txt")).sort().at(-1)!;
+  await appendFile(join(work, "seeds", newest), "One more paragraph, so that readers holding the version before get a delta.\n");
+  await build({ seedsDir: join(work, "seeds"), outDir: dist, config: validateConfig({ precompress: "all" }, "bench") });
   const article = [...readManifestEntries(manifestFileOf(dist)).keys()].find((p) => p.startsWith("articles/"))!;
   const scenarios: Scenario[] = [
     { name: "feed GET (br)", url: "/rss.xml" },
     { name: "feed 304", url: "/rss.xml", conditional: true },
+    { name: "feed 226 delta (br)", url: "/rss.xml", delta: true },
     { name: "HTML list page GET (br)", url: "/tags/sport/" },
     { name: "article page GET (br)", url: urlPathOf(article) },
     { name: "HTML list page GET (br, on demand)", url: "/tags/sport/", onDemand: true },
@@ -153,13 +179,15 @@ try {
 
   const seedfeed = await startChild(["seedfeed", dist]);
   children.push(seedfeed.child);
+  const readers = await startChild(["readers", dist]);
+  children.push(readers.child);
   const replies = new Map<string, RecordedReply>();
-  for (const s of scenarios) if (!replies.has(s.url)) replies.set(s.url, await record(seedfeed.port, s.url));
+  for (const s of scenarios) if (!replies.has(s.url)) replies.set(s.url, await record(readers.port, s.url, s.url === "/rss.xml" ? deltaBase : undefined));
   const repliesFile = join(work, "replies.json");
   await writeFile(repliesFile, JSON.stringify([...replies.values()]));
   const bare = await startChild(["bare", repliesFile]);
   children.push(bare.child);
-  const servers: Partial<Record<Kind, Started>> = { seedfeed, bare };
+  const servers: Partial<Record<Kind, Started>> = { seedfeed, readers, bare };
   if (values.before) {
     const before = await startChild(["seedfeed", dist], values.before);
     children.push(before.child);
@@ -168,7 +196,8 @@ try {
   const onDemand = await startChild(["seedfeed", identityOnly]);
   children.push(onDemand.child);
   const serverFor = (kind: Kind, s: Scenario): Started => (kind === "seedfeed" && s.onDemand ? onDemand : servers[kind]!);
-  const kindsFor = (s: Scenario): Kind[] => KINDS.filter((k) => !(s.onDemand && k === "before"));
+  // The delta is the readers server's alone; pages compressed on demand are measured without readers.
+  const kindsFor = (s: Scenario): Kind[] => KINDS.filter((k) => (s.delta ? k === "readers" || k === "bare" : !(s.onDemand && (k === "before" || k === "readers"))));
 
   const samples = new Map<string, { perSecond: number; perCpuSecond: number }[]>();
   for (let round = 1; round <= ROUNDS; round++) {
@@ -194,15 +223,17 @@ try {
   const measured = KINDS.filter((k) => k !== "bare");
   for (const [figure, title] of [["perSecond", "requests per second"], ["perCpuSecond", "requests per second of the server's CPU time"]] as const) {
     console.log(`\n${title}:\n`);
-    console.log(`| scenario | bytes sent | ${KINDS.join(" | ")} | ${measured.map((k) => `${k} / bare`).join(" | ")} |`);
-    console.log(`| --- | ---: | ${KINDS.map(() => "---:").join(" | ")} | ${measured.map(() => "---:").join(" | ")} |`);
+    console.log(`| scenario | bytes sent | ${KINDS.join(" | ")} | ${measured.map((k) => `${k} / bare`).join(" | ")} | readers / seedfeed |`);
+    console.log(`| --- | ---: | ${KINDS.map(() => "---:").join(" | ")} | ${measured.map(() => "---:").join(" | ")} | ---: |`);
     for (const s of scenarios) {
       const m = (k: Kind) => median(samples.get(`${k}|${s.name}`)?.map((x) => x[figure]) ?? [Number.NaN]);
-      const bytes = s.conditional ? 0 : Buffer.from(replies.get(s.url)!.body, "base64").length;
+      const reply = replies.get(s.url)!;
+      const bytes = s.conditional ? 0 : Buffer.from(s.delta ? reply.delta!.body : reply.body, "base64").length;
       const cell = (x: number, text: string) => (Number.isNaN(x) ? "–" : text);
       const rates = KINDS.map((k) => cell(m(k), m(k).toFixed(0)));
       const ratios = measured.map((k) => cell(m(k), `${(m(k) / m("bare")).toFixed(2)}×`));
-      console.log(`| ${s.name} | ${bytes} | ${rates.join(" | ")} | ${ratios.join(" | ")} |`);
+      const readersRatio = m("readers") / m("seedfeed");
+      console.log(`| ${s.name} | ${bytes} | ${rates.join(" | ")} | ${ratios.join(" | ")} | ${cell(readersRatio, `${readersRatio.toFixed(2)}×`)} |`);
     }
   }
 } finally {
