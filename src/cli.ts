@@ -7,6 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { CONFIG_FLAG_OPTIONS, CONFIG_KEYS, ConfigError, PUBLISH_SECTION, READERS_SECTION, flagOf, loadConfig, overridesFromFlags, readConfigFile } from "./config.ts";
 import { formatDiagnostic } from "./content/article.ts";
+import { failureLine, isFsError } from "./fs-errors.ts";
 import { DistBusyError } from "./output/write-dist.ts";
 import { terminalProgress } from "./progress.ts";
 import { readersConfig, type ReadersConfig } from "./readers/settings.ts";
@@ -46,6 +47,7 @@ Build options:
   --keep-going       write the valid seeds even if some are invalid; errors become warnings
   --ping             after writing, send a WebSub publish ping for each feed that changed (needs "hub")
   --quiet            print only errors and the summary line
+  --debug            on a failure, print its stack trace after the one line (any command)
 Dev options: the build options (but --keep-going is always on: an invalid seed keeps its last
 good version) and the serve options but --dir (it serves --out).
 
@@ -88,9 +90,11 @@ Exit codes:
   0  built (with --keep-going: built, perhaps without the invalid seeds)
   1  invalid seeds: nothing was written, dist/ is as it was
   2  bad command line or config
-  3  the build failed for another reason (the output folder cannot be written, or another
-     seedfeed is writing it); serve: the folder was never built, or the log file cannot be
-     written; stats: no subscriber counts beside the folder, or the log cannot be read
+  3  a file-system fault (permission denied, read-only or full disk, too many open files, a
+     path that is too long or has a file where a folder belongs; one line names the path, the
+     fault and what to do; dist/ is as it was), another seedfeed is writing the output folder;
+     serve: the folder was never built, or the log file cannot be written; stats: no subscriber
+     counts beside the folder, or the log cannot be read
   4  serve: the port is already in use
   5  publish: the storage cannot be reached, or kept failing after retries
   6  publish: the bucket does not exist
@@ -105,6 +109,7 @@ const BUILD_OPTIONS = {
   "keep-going": { type: "boolean", default: false },
   ping: { type: "boolean", default: false },
   quiet: { type: "boolean", default: false },
+  debug: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
   ...CONFIG_FLAG_OPTIONS,
 } satisfies ParseArgsConfig["options"];
@@ -158,6 +163,7 @@ const SERVE_OPTIONS = {
   log: { type: "boolean", default: false },
   "log-file": { type: "string" },
   "guard-limit": { type: "string" },
+  debug: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
@@ -294,6 +300,7 @@ const PUBLISH_OPTIONS = {
   config: { type: "string" },
   "base-url": { type: "string" },
   quiet: { type: "boolean", default: false },
+  debug: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
@@ -377,6 +384,7 @@ const STATS_OPTIONS = {
   dir: { type: "string" },
   log: { type: "string" },
   json: { type: "boolean", default: false },
+  debug: { type: "boolean", default: false },
   help: { type: "boolean", default: false },
 } satisfies ParseArgsConfig["options"];
 
@@ -470,7 +478,12 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`seedfeed: ${e.message}\n`);
       return EXIT.failure;
     }
-    process.stderr.write(`seedfeed: ${(e as Error).stack ?? String(e)}\n`);
+    // A file-system fault (or anything else unforeseen) is one line; the stack only when asked for. The
+    // subcommands' parsers accept --debug, so a "--debug" here is that flag.
+    const debug = rest.includes("--debug");
+    const hint = isFsError(e) || debug ? "" : " (run again with --debug for the stack trace)";
+    process.stderr.write(`seedfeed ${command}: ${failureLine(e)}${hint}\n`);
+    if (debug) process.stderr.write(`${(e as Error).stack ?? String(e)}\n`);
     return EXIT.failure;
   }
 }

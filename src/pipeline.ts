@@ -17,7 +17,7 @@ import { HEADERS_FILE_PATH, headersFileUnchanged, renderHeadersFile, type Header
 import { encodedDirOf, manifestFileOf, readManifestEntries, serializeManifest, SiteEntries, type ManifestEntry, type ManifestLines, type ManifestMemo } from "./output/manifest.ts";
 import { BodyCache, changesOf, produceFiles, siteKeyOf, type ProduceOptions } from "./output/output-set.ts";
 import { StagePool } from "./output/stage-pool.ts";
-import { lockDist, recoverInterruptedSwap, Staging, type Descriptions, type DistUpdate } from "./output/write-dist.ts";
+import { lockDist, recoverInterruptedSwap, type DistLock, Staging, type Descriptions, type DistUpdate } from "./output/write-dist.ts";
 import { SitePlanner } from "./render/plan.ts";
 import type { Diagnostic, ProgressReport, SiteConfig } from "./types.ts";
 
@@ -137,10 +137,12 @@ export class Pipeline {
   private async run(names: ReadonlySet<string> | "all", options: RunOptions): Promise<RunResult> {
     const { outDir } = this.options;
     // A failed first build leaves no cache folder behind (nor, by the lock and the staging's own
-    // clean-up, anything else that was not there before), though the scan saved its seed index there.
+    // clean-up, anything else that was not there before: no lock, no parent folders it made), though
+    // the scan saved its seed index there.
     const hadCache = existsSync(cacheDirOf(outDir));
-    const dropNewCache = () => hadCache || rmSync(cacheDirOf(outDir), { recursive: true, force: true });
-    let lock: { release(): void } | undefined;
+    const dropNewCache = () => quietly(() => hadCache || rmSync(cacheDirOf(outDir), { recursive: true, force: true }));
+    let lock: DistLock | undefined;
+    let failed = true;
     try {
       lock = lockDist(outDir);
       // Before dist/ is read as the previous build: a build killed mid-swap left the last good dist/ beside it.
@@ -151,17 +153,21 @@ export class Pipeline {
       const result = { articles: scan.metas.length, diagnostics: scan.diagnostics, seedsChanged: scan.changed, seedsRemoved: scan.removed };
       const keepGoing = options.keepGoing || this.options.mode === "watch";
       if (!keepGoing && scan.diagnostics.some((d) => d.severity === "error")) {
-        dropNewCache();
+        await dropNewCache(); // and, as `failed` stays true, the parent folders the lock made
         return { ...result, written: false, files: [], changed: [] };
       }
       const { site, changed } = await this.produceAndCommit(scan, this.pool, options);
+      failed = false;
       return { ...result, written: true, files: site.sorted.slice(), changed };
     } catch (e) {
       this.forget();
-      dropNewCache();
+      // Out of open files, the clean-up needs the descriptors the stage workers hold: they stop first.
+      await quietly(() => this.pool?.close());
+      await dropNewCache();
       throw e;
     } finally {
-      lock?.release();
+      if (lock && failed) await quietly(() => lock!.release(true));
+      else lock?.release(false);
     }
   }
 
@@ -230,7 +236,12 @@ export class Pipeline {
       this.followed = { scan, planner };
       return { site, changed: [...produced.written, ...gone].sort() };
     } catch (e) {
-      await staging.abort();
+      // The workers stop once their writes are done (out of open files, the clean-up needs theirs).
+      await quietly(async () => {
+        await staging.flush();
+        await pool.close();
+      });
+      await quietly(() => staging.abort());
       throw e;
     }
   }
@@ -243,6 +254,18 @@ export class Pipeline {
       headers: { path: HEADERS_FILE_PATH, bytes: kept ?? madeWhenRead(() => renderHeadersFile(site.sorted, headers)) },
       manifest: serializeManifest(site.sorted, this.memos?.manifest, this.lines.manifest),
     };
+  }
+}
+
+/**
+ * Clean-up after a failure: a fault while cleaning up (the same full disk, the same read-only folder)
+ * must not hide the fault being reported.
+ */
+async function quietly(clean: () => unknown): Promise<void> {
+  try {
+    await clean();
+  } catch {
+    // the first error is the one the user needs
   }
 }
 

@@ -119,9 +119,12 @@ export interface StagedFile {
   gzip?: Variant;
   /** False when the bytes equal `previousSha`'s: nothing was written. */
   written: boolean;
+  /** Variants (names in the cache folder) this stage created, not found there: a failed build removes them. */
+  newVariants?: string[];
 }
 
-export type StageReply = (StagedFile & { id: number }) | { id: number; error: { message: string; code?: string } };
+/** A failed stage carries the system error's fields across the thread boundary: the path above all. */
+export type StageReply = (StagedFile & { id: number }) | { id: number; error: { message: string; code?: string; syscall?: string; path?: string; dest?: string; errno?: number } };
 
 export type FeedFormat = "rss" | "atom" | "json";
 

@@ -1,6 +1,7 @@
 // One seed's bytes from disk, never more than the size limit, whatever stat says and whatever the file is.
 
 import { closeSync, constants, fstatSync, openSync, readSync, statSync, type Stats } from "node:fs";
+import { isResourceLimit } from "../fs-errors.ts";
 import { MAX_SEED_BYTES, tooLargeMessage } from "./parse.ts";
 
 /** Why a seed's bytes cannot be had; the message completes "<seed> …". `code` is set for an errno. */
@@ -20,7 +21,8 @@ function notRegular(st: Stats): SeedReadError {
   return new SeedReadError(`is ${kind}, not a regular file: a seed is a .txt or .md file`);
 }
 
-function errnoError(e: unknown): SeedReadError {
+function errnoError(e: unknown): Error {
+  if (isResourceLimit(e)) return e as Error; // not the seed's fault: the build stops with the system error
   const code = (e as NodeJS.ErrnoException).code;
   return new SeedReadError(`cannot be read: ${code ?? (e as Error).message}`, code);
 }

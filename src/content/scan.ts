@@ -3,6 +3,7 @@
 
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
+import { isResourceLimit } from "../fs-errors.ts";
 import { sha256 } from "../hash.ts";
 import type { Article, ArticleMeta, Diagnostic, ProgressReport } from "../types.ts";
 import { byFileAndLine, newestFirst } from "./article.ts";
@@ -137,6 +138,7 @@ function refreshRecord(dir: string, source: string, index: SeedIndex, keep?: (a:
       result = parseSeedMeta(source, bytes);
     }
   } catch (e) {
+    if (isResourceLimit(e)) throw e; // too many open files is the process's fault, not the seed's
     result = seedError(source, e instanceof SeedReadError ? e.message : `cannot be read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
   const lastGood = result.meta ? undefined : cached?.meta ? { meta: cached.meta, sha256: cached.sha256 } : cached?.lastGood;
@@ -174,7 +176,8 @@ export interface ScanOptions {
 
 /**
  * Scans `dir` and updates `index` (an empty Map for a first or clean scan). All problems are collected;
- * none stops the others. Never throws for bad input.
+ * none stops the others. Never throws for bad input; throws the system error when the folder itself
+ * cannot be listed or the process runs out of open files.
  */
 export async function scanSeeds(dir: string, index: SeedIndex, options: ScanOptions = {}): Promise<ScanResult> {
   let sources: readonly string[];
@@ -183,11 +186,9 @@ export async function scanSeeds(dir: string, index: SeedIndex, options: ScanOpti
   if (options.only) {
     sources = [...new Set(options.only)].filter((s) => isSeedCandidate(s) && seedFormatOf(s)).sort(byCodePoint);
   } else {
-    try {
-      ({ seeds: sources, warnings: listingWarnings } = listSeedFiles(dir));
-    } catch (e) {
-      return { metas: [], diagnostics: [{ severity: "error", file: dir, message: `cannot read the seeds folder: ${(e as Error).message}` }], changed: [], removed: [], indexChanged: false };
-    }
+    // A seeds folder that cannot be listed (missing, unreadable, a file) is not a bad seed: the system
+    // error (with its path) goes to the caller, and the CLI says what to do.
+    ({ seeds: sources, warnings: listingWarnings } = listSeedFiles(dir));
     const present = new Set(sources);
     for (const k of index.keys()) if (!present.has(k)) removed.push(k);
   }

@@ -1,10 +1,11 @@
 // The seed index: what the build remembers of each seed between builds, and its file beside dist/.
 
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { cacheDirOf } from "../cache-dir.ts";
 import { codeVersion } from "../code-version.ts";
 import { readRecords } from "../read-lines.ts";
+import { replaceFile } from "../replace-file.ts";
 import type { ArticleMeta, Diagnostic } from "../types.ts";
 
 /**
@@ -84,8 +85,7 @@ function* seedIndexChunks(seedsDir: string, index: SeedIndex, lines: SeedIndexLi
 export async function writeSeedIndex(outDir: string, seedsDir: string, index: SeedIndex, lines?: SeedIndexLines): Promise<void> {
   const file = seedIndexFile(outDir);
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, seedIndexChunks(seedsDir, index, lines));
-  await rename(`${file}.tmp`, file);
+  await replaceFile(file, seedIndexChunks(seedsDir, index, lines));
 }
 
 /** What a record puts into the site: its article, or with `keepLastGood` the last version that parsed. */

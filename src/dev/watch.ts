@@ -7,6 +7,7 @@ import { SerialRuns } from "../concurrency.ts";
 import { DEFAULT_CONFIG_FILE, loadConfig } from "../config.ts";
 import { formatDiagnostic } from "../content/article.ts";
 import type { StreamVersions } from "../output/feed-versions.ts";
+import { failureLine } from "../fs-errors.ts";
 import type { ManifestEntry } from "../output/manifest.ts";
 import { Pipeline } from "../pipeline.ts";
 import type { SiteConfig } from "../types.ts";
@@ -140,7 +141,7 @@ export class Watcher {
 
   private schedule(): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.rebuild().catch((e: Error) => this.options.log(`rebuild failed: ${e.message}`)), DEBOUNCE_MS);
+    this.timer = setTimeout(() => void this.rebuild().catch((e: unknown) => this.options.log(`rebuild failed: ${failureLine(e)}; still serving the last good build`)), DEBOUNCE_MS);
   }
 
   private async rebuildOnce(): Promise<RebuildReport> {

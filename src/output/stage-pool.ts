@@ -3,6 +3,7 @@
 // starting a worker takes about 0.2 s.
 
 import { availableParallelism } from "node:os";
+import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import type { StageReply, StageRequest, StagedFile } from "../types.ts";
 
@@ -12,6 +13,17 @@ import type { StageReply, StageRequest, StagedFile } from "../types.ts";
  * articles, 1 worker: 11.2 s; BENCHMARKS.md). More than four was never measured to help.
  */
 const DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
+
+const WORKER_FILE = new URL("./stage-worker.mjs", import.meta.url);
+
+/**
+ * A worker that could not start (too many open files) says only "Worker initialization failure: EMFILE":
+ * made a system error naming the worker's file, so the CLI gives its one line.
+ */
+function workerError(e: Error): Error {
+  const errno = (e as { code?: string }).code === "ERR_WORKER_INIT_FAILED" ? /\b(E[A-Z]+)\b/.exec(e.message)?.[1] : undefined;
+  return errno ? Object.assign(new Error(e.message), { code: errno, syscall: "worker", path: fileURLToPath(WORKER_FILE) }) : e;
+}
 
 interface Waiting {
   resolve(f: StagedFile): void;
@@ -32,10 +44,10 @@ export class StagePool {
 
   constructor(size = DEFAULT_WORKERS) {
     this.slots = Array.from({ length: size }, () => {
-      const slot: Slot = { worker: new Worker(new URL("./stage-worker.mjs", import.meta.url)), busy: 0 };
+      const slot: Slot = { worker: new Worker(WORKER_FILE), busy: 0 };
       slot.worker.on("message", (reply: StageReply) => this.settle(reply));
       // A worker that dies takes its files with it: every file still waiting fails, and so does the pool.
-      slot.worker.on("error", (e) => this.fail(e));
+      slot.worker.on("error", (e) => this.fail(workerError(e)));
       slot.worker.on("exit", (code) => this.fail(new Error(`a stage worker exited (code ${code})`)));
       return slot;
     });
@@ -45,8 +57,10 @@ export class StagePool {
     const w = this.waiting.get(reply.id)!;
     this.waiting.delete(reply.id);
     w.worker.busy--;
-    if ("error" in reply) w.reject(Object.assign(new Error(reply.error.message), { code: reply.error.code }));
-    else w.resolve(reply);
+    if ("error" in reply) {
+      const { message, ...fields } = reply.error;
+      w.reject(Object.assign(new Error(message), Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined))));
+    } else w.resolve(reply);
   }
 
   private fail(e: Error): void {

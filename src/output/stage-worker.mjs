@@ -10,7 +10,7 @@
 // The benchmark imports compress() from here, so it measures the very same calls.
 
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parentPort } from "node:worker_threads";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
@@ -32,7 +32,14 @@ function write(full, bytes) {
     mkdirSync(dir, { recursive: true });
     made.add(dir);
   }
-  writeFileSync(full, bytes);
+  try {
+    writeFileSync(full, bytes);
+  } catch (e) {
+    // A write that fails part way (a full disk) reports no path: the user needs it.
+    const err = /** @type {NodeJS.ErrnoException} */ (e);
+    err.path ??= full;
+    throw err;
+  }
 }
 
 /**
@@ -74,6 +81,8 @@ function stage(req) {
   // Same bytes as the file in dist/: nothing to write (an edit elsewhere changed the inputs, not the output).
   if (sha === req.previousSha) return { id: req.id, size: bytes.length, sha256: sha, written: false };
   const v = compress(bytes, req.levels);
+  /** @type {string[]} the variants this call created: a failed build removes them again */
+  const newVariants = [];
   write(join(stagingDir, req.path), bytes);
   /** @param {"br" | "gzip"} enc @returns {Variant | undefined} */
   const variant = (enc) => {
@@ -82,22 +91,36 @@ function stage(req) {
     const name = variantName(sha, enc, req.levels);
     const full = join(req.encodedDir, name);
     if (!existsSync(full)) {
-      // Complete or absent under its name: a reader never finds half a variant.
-      write(`${full}.tmp`, b);
-      renameSync(`${full}.tmp`, full);
+      // Complete or absent under its name: a reader never finds half a variant, and a failed write
+      // (a full disk) leaves no half-written temporary in the cache folder either.
+      try {
+        write(`${full}.tmp`, b);
+        renameSync(`${full}.tmp`, full);
+        newVariants.push(name);
+      } catch (e) {
+        rmSync(`${full}.tmp`, { force: true });
+        throw e;
+      }
     }
     return { path: name, size: b.length, sha256: sha256(b) };
   };
-  const br = variant("br");
-  const gzip = variant("gzip");
-  return { id: req.id, size: bytes.length, sha256: sha, written: true, ...(br ? { br } : {}), ...(gzip ? { gzip } : {}) };
+  let br, gzip;
+  try {
+    br = variant("br");
+    gzip = variant("gzip");
+  } catch (e) {
+    for (const name of newVariants) rmSync(join(req.encodedDir, name), { force: true });
+    throw e;
+  }
+  return { id: req.id, size: bytes.length, sha256: sha, written: true, ...(br ? { br } : {}), ...(gzip ? { gzip } : {}), ...(newVariants.length > 0 ? { newVariants } : {}) };
 }
 
 parentPort?.on("message", (/** @type {StageRequest} */ req) => {
   try {
     parentPort?.postMessage(stage(req));
   } catch (e) {
-    const err = /** @type {NodeJS.ErrnoException} */ (e);
-    parentPort?.postMessage({ id: req.id, error: { message: err.message, code: err.code } });
+    // The system error's fields, not only its message: the main thread names the path that failed.
+    const { message, code, syscall, path, dest, errno } = /** @type {NodeJS.ErrnoException & { dest?: string }} */ (e);
+    parentPort?.postMessage({ id: req.id, error: { message, code, syscall, path, dest, errno } });
   }
 });

@@ -9,15 +9,13 @@
 // leaves no manifest (the next build renders everything, the server keeps its site), never a wrong one.
 
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { open } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { cacheDirOf } from "../cache-dir.ts";
+import { fsError, withPath } from "../fs-errors.ts";
+import { replaceFile, replaceFileSync, type Chunks } from "../replace-file.ts";
 import type { StagedFile, StageRequest } from "../types.ts";
 import { encodedDirOf, manifestFileOf, type ManifestEntry } from "./manifest.ts";
 import type { StagePool } from "./stage-pool.ts";
-
-/** How much of a manifest or _headers goes to the thread pool in one write. */
-const EXTRA_BATCH_BYTES = 4 << 20;
 
 /** What a commit does, written before it does it (the commit point), in the cache folder. */
 interface CommitRecord {
@@ -39,9 +37,6 @@ export interface DistUpdate {
   /** How many files the new build has: when every one was staged, the whole folder is swapped in. */
   files: number;
 }
-
-/** Bytes written last, from one buffer or from chunks (a large manifest is never one string). */
-export type Chunks = Buffer | string | Iterable<string | Buffer>;
 
 /** What describes the other files: dist/_headers, and manifest.json beside dist/. */
 export interface Descriptions {
@@ -89,11 +84,16 @@ function applyMoves(staging: string, out: string, record: CommitRecord): void {
   }
 }
 
+/** Where a swap puts the old dist/ aside, until it is removed. */
+function previousOf(staging: string, out: string): string {
+  const { parent, prefix } = siblings(out);
+  return join(parent, `${prefix}previous-${basename(staging).split("-").at(-1)}`);
+}
+
 /** Two renames: the old folder steps aside, the staged one steps in; a kill between them is finished by finishCommit. */
 function swapIn(staging: string, out: string): void {
   if (!existsSync(staging)) return; // swapped before a kill
-  const { parent, prefix } = siblings(out);
-  if (existsSync(out)) renameSync(out, join(parent, `${prefix}previous-${basename(staging).split("-").at(-1)}`));
+  if (existsSync(out)) renameSync(out, previousOf(staging, out));
   renameSync(staging, out);
 }
 
@@ -130,22 +130,65 @@ function isRunning(pid: number): boolean {
   }
 }
 
+export interface DistLock {
+  /** Gives dist/ up; after a failed run also removes the folders above dist/ that taking the lock made. */
+  release(failed: boolean): void;
+}
+
+/**
+ * Removes `dir` and the folders above it up to `top`, each only if it is empty (one that was never made
+ * is passed over); quietly: a failure is being reported.
+ */
+function removeEmptyFolders(dir: string, top: string): void {
+  for (;; dir = dirname(dir)) {
+    try {
+      rmdirSync(dir);
+    } catch {
+      if (existsSync(dir)) return;
+    }
+    if (dir === top) return;
+  }
+}
+
+/**
+ * Makes `dir` and the folders above it that are missing; returns the topmost one it made. A failure
+ * part way (a name too long further down) removes what it made.
+ */
+function makeFolders(dir: string): string | undefined {
+  let top: string | undefined;
+  for (let d = dir; !existsSync(d) && dirname(d) !== d; d = dirname(d)) top = d;
+  if (!top) return undefined;
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    removeEmptyFolders(dir, top);
+    throw e;
+  }
+  return top;
+}
+
 /**
  * Claims dist/ for one writer: a folder beside it (`.dist-lock/`, made atomically) holding the owner's
  * pid. Two builds, or `dev` and a build, writing one dist/ at once would each take the other's staging
- * folder for a killed build's leftovers. A lock whose owner is gone (killed) is taken over.
+ * folder for a killed build's leftovers. A lock whose owner is gone (killed) is taken over. The folders
+ * above dist/ are made if missing, and removed again by a failed run: it leaves nothing behind.
  */
-export function lockDist(outDir: string): { release(): void } {
+export function lockDist(outDir: string): DistLock {
   const out = resolve(outDir);
-  const lock = join(dirname(out), `.${basename(out)}-lock`);
-  mkdirSync(dirname(out), { recursive: true });
+  const parent = dirname(out);
+  const lock = join(parent, `.${basename(out)}-lock`);
+  // A file where the output folder should be would be swapped away and deleted with the previous build.
+  if (statSync(out, { throwIfNoEntry: false })?.isDirectory() === false) throw fsError("ENOTDIR", "build into", out, "not a directory");
+  const made = makeFolders(parent);
+  const undoParents = () => made && removeEmptyFolders(parent, made);
   for (let attempt = 0; ; attempt++) {
     try {
       mkdirSync(lock);
-      writeFileSync(join(lock, "pid"), String(process.pid));
-      return { release: () => rmSync(lock, { recursive: true, force: true }) };
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") {
+        undoParents();
+        throw e;
+      }
       let pid = 0;
       try {
         pid = Number(readFileSync(join(lock, "pid"), "utf8"));
@@ -161,6 +204,19 @@ export function lockDist(outDir: string): { release(): void } {
       }
       throw new DistBusyError(`${outDir}/ is being written by another seedfeed (pid ${pid || "unknown"}): wait for it, stop it, or build into another --out`);
     }
+    // Without listing the folder: out of open files, a recursive removal could not open it.
+    const release = (failed: boolean) => {
+      rmSync(join(lock, "pid"), { force: true });
+      rmdirSync(lock);
+      if (failed) undoParents();
+    };
+    try {
+      writeFileSync(join(lock, "pid"), String(process.pid));
+    } catch (e) {
+      release(true); // a full disk: no pid, so no lock either (a partly written pid file goes too)
+      throw withPath(e, join(lock, "pid"));
+    }
+    return { release };
   }
 }
 
@@ -182,13 +238,17 @@ export function recoverInterruptedSwap(outDir: string): void {
   const previous = names.filter((n) => n.startsWith(`${prefix}previous-`));
   if (!existsSync(out) && previous.length > 0) renameSync(join(parent, previous.at(-1)!), out);
   for (const n of names) rmSync(join(parent, n), { recursive: true, force: true });
-  for (const f of [`${manifestFileOf(out)}.tmp`, nextManifestOf(out), `${commitFileOf(out)}.tmp`]) rmSync(f, { force: true });
+  for (const f of [`${manifestFileOf(out)}.tmp`, nextManifestOf(out), `${nextManifestOf(out)}.tmp`, `${commitFileOf(out)}.tmp`]) rmSync(f, { force: true });
 }
 
 /** A staging folder beside dist/ that new files are written into (by the stage workers) as they are made. */
 export class Staging {
   /** Output files written here: all of them means the whole folder can be swapped in. */
   private readonly staged: string[] = [];
+  /** Variants the workers created in the cache folder for this build: an aborted build removes them. */
+  private readonly newVariants: string[] = [];
+  /** True once the commit has changed dist/: from then on the build is finished, never undone. */
+  private committed = false;
   private inFlight = 0;
   private readonly waiters: (() => void)[] = [];
   private constructor(readonly out: string, readonly dir: string, private readonly pool: StagePool) {}
@@ -208,6 +268,7 @@ export class Staging {
     try {
       const staged = await this.pool.stage({ ...file, dir: this.dir, encodedDir: encodedDirOf(this.out) });
       if (staged.written) this.staged.push(file.path);
+      if (staged.newVariants) this.newVariants.push(...staged.newVariants);
       return staged;
     } finally {
       if (--this.inFlight === 0) for (const w of this.waiters.splice(0)) w();
@@ -231,8 +292,8 @@ export class Staging {
     const swap = this.staged.length === update.files || !existsSync(this.out);
     const record: CommitRecord = { staging: basename(this.dir), swap, moves: [], deletes: [], headers: descriptions.headers.path };
     if (swap) {
-      await this.writeChunks(join(this.dir, descriptions.headers.path), descriptions.headers.bytes);
-      await this.writeChunks(nextManifestOf(this.out), descriptions.manifest);
+      await replaceFile(join(this.dir, descriptions.headers.path), descriptions.headers.bytes);
+      await replaceFile(nextManifestOf(this.out), descriptions.manifest);
     } else {
       // What dist/ holds and the new build does not.
       for (const [path, now] of update.changes) if (!now && update.previous.has(path)) record.deletes.push(path);
@@ -240,66 +301,57 @@ export class Staging {
       record.moves = this.staged;
     }
     this.writeRecord(record); // the commit point
+    try {
+      this.firstChange(record);
+    } catch (e) {
+      // dist/ is as it was (a read-only dist/, one owned by another user, a mount point): no commit.
+      rmSync(commitFileOf(this.out), { force: true });
+      throw e;
+    }
+    this.committed = true;
     rmSync(manifestFileOf(this.out), { force: true });
     if (swap) swapIn(this.dir, this.out);
     else applyMoves(this.dir, this.out, record);
     onFilesInPlace?.();
     if (!swap) {
-      await this.writeChunks(join(this.dir, descriptions.headers.path), descriptions.headers.bytes);
-      await this.writeChunks(nextManifestOf(this.out), descriptions.manifest);
+      await replaceFile(join(this.dir, descriptions.headers.path), descriptions.headers.bytes);
+      await replaceFile(nextManifestOf(this.out), descriptions.manifest);
     }
     finishCommit(this.out);
     this.removeLeftovers();
   }
 
   private writeRecord(record: CommitRecord): void {
-    const file = commitFileOf(this.out);
-    writeFileSync(`${file}.tmp`, JSON.stringify(record));
-    renameSync(`${file}.tmp`, file);
+    replaceFileSync(commitFileOf(this.out), JSON.stringify(record));
   }
 
   /**
-   * Writes a file under a temporary name, renamed once complete. The writes go through the thread pool,
-   * a few MB at a time: in watch mode the server answers from the new files meanwhile.
+   * The commit's first change to dist/, alone: the old folder stepping aside, or the first move or
+   * deletion. A fault of the file system under dist/ shows here, while dist/ can still be left as it was;
+   * the rest of the commit (the same kind of step, repeated) skips what is done.
    */
-  private async writeChunks(file: string, bytes: Chunks): Promise<void> {
-    const chunks = typeof bytes === "string" || Buffer.isBuffer(bytes) ? [bytes] : bytes;
-    const handle = await open(`${file}.tmp`, "w");
-    try {
-      let batch: Buffer[] = [];
-      let batchBytes = 0;
-      for (const chunk of chunks) {
-        const b = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-        batch.push(b);
-        batchBytes += b.length;
-        if (batchBytes >= EXTRA_BATCH_BYTES) {
-          await handle.writev(batch);
-          batch = [];
-          batchBytes = 0;
-        }
-      }
-      if (batch.length > 0) await handle.writev(batch);
-    } finally {
-      await handle.close();
-    }
-    renameSync(`${file}.tmp`, file);
+  private firstChange(record: CommitRecord): void {
+    if (record.swap) renameSync(...(existsSync(this.out) ? ([this.out, previousOf(this.dir, this.out)] as const) : ([this.dir, this.out] as const)));
+    else if (record.moves.length > 0) moveIntoPlace(this.dir, this.out, record.moves.slice(0, 1));
+    else if (record.deletes.length > 0) rmSync(join(this.out, record.deletes[0]!), { force: true });
   }
 
   /** The staging folder (an incremental commit's, emptied by its moves) and the previous dist/ of a swap. */
   private removeLeftovers(): void {
     rmSync(this.dir, { recursive: true, force: true });
-    const { parent, prefix } = siblings(this.out);
-    rmSync(join(parent, `${prefix}previous-${basename(this.dir).split("-").at(-1)}`), { recursive: true, force: true });
+    rmSync(previousOf(this.dir, this.out), { recursive: true, force: true });
   }
 
   /**
    * Waits for the writes in flight (they would make the folder again), then removes the staging folder;
    * past the commit point (a failure while writing the descriptions), what the record promised is finished first.
+   * Before it, the variants this build added to the cache folder go too: a failed build leaves nothing new.
    */
   async abort(): Promise<void> {
     await this.flush();
     finishCommit(this.out);
     this.removeLeftovers();
     rmSync(nextManifestOf(this.out), { force: true });
+    if (!this.committed) for (const name of this.newVariants) rmSync(join(encodedDirOf(this.out), name), { force: true });
   }
 }

@@ -4,7 +4,7 @@
 // under another body's ETag. A coding the build did not precompress is compressed on its first request,
 // by the build's own compress() and levels, and kept in a second bounded cache.
 
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, opendirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { COMPRESSION_LEVELS, type CompressionLevels } from "../output/compress.ts";
 import { fileHeaders } from "../output/http-headers.ts";
@@ -12,6 +12,7 @@ import { encodedDirOf, manifestFileOf, readManifestEntries, type ManifestEntry }
 import { etagTagOf, feedVersionsFile, readFeedVersions, type StreamVersions } from "../output/feed-versions.ts";
 import { compress } from "../output/stage-worker.mjs";
 import { sha256 } from "../hash.ts";
+import { withPath } from "../fs-errors.ts";
 import { headFeedOf, NOT_FOUND_PATH, urlPathOf } from "../render/urls.ts";
 import type { FeedFormat } from "../types.ts";
 import { ByteCache } from "./byte-cache.ts";
@@ -253,7 +254,15 @@ export function loadServedSite(dir: string, caches: ServerCaches): ServedSite {
   try {
     accessSync(file, constants.R_OK);
   } catch (e) {
-    throw new NotBuiltError(`${dir}/ has no readable manifest (${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): run "seedfeed build" first`);
+    // Only a missing manifest means "not built"; an unreadable one goes up as the system error it is.
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    throw new NotBuiltError(`${dir}/ has no manifest (${file} does not exist): run "seedfeed build" first`);
+  }
+  // A folder this user cannot list is said now, once, rather than as a 500 for every request.
+  try {
+    opendirSync(dir).closeSync();
+  } catch (e) {
+    throw withPath(e, dir);
   }
   const entries = readManifestEntries(file);
   if (entries.size === 0) throw new NotBuiltError(`${file} is not a manifest this seedfeed can read: run "seedfeed build" again`);

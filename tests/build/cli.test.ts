@@ -164,7 +164,7 @@ describe.concurrent("how the CLI is started", () => {
     const root = await tmp.make();
     const r = await runCli(["serve", "--dir", root, "--port", "0"]);
     expect(r.code).toBe(3);
-    expect(r.stderr).toBe(`seedfeed serve: ${root}/ has no readable manifest (${manifestFileOf(root)}: ENOENT): run "seedfeed build" first\n`);
+    expect(r.stderr).toBe(`seedfeed serve: ${root}/ has no manifest (${manifestFileOf(root)} does not exist): run "seedfeed build" first\n`);
   });
 
   it("the CLI module can be imported without running", async ({ expect }) => {

@@ -186,11 +186,11 @@ describe("loadSeeds", () => {
     expect(errorsOf(diagnostics)).toEqual([{ severity: "error", file: "dangling.md", line: undefined, message: expect.stringMatching(/cannot be read.*ENOENT/) }]);
   });
 
-  it("a missing seeds folder is one error naming it", async () => {
-    const dir = join(await tmp.make(), "nope");
-    const { articles, diagnostics } = await loadSeeds(dir);
-    expect(articles).toEqual([]);
-    expect(diagnostics).toEqual([{ severity: "error", file: dir, message: expect.stringMatching(/cannot read the seeds folder/) }]);
+  it("a seeds folder that cannot be listed (missing, a file) is not a bad seed: the system error, with its path, is thrown", async () => {
+    const root = await tmp.make();
+    await expect(loadSeeds(join(root, "nope"))).rejects.toMatchObject({ code: "ENOENT", syscall: "scandir", path: join(root, "nope") });
+    await writeFile(join(root, "file.md"), "x");
+    await expect(loadSeeds(join(root, "file.md"))).rejects.toMatchObject({ code: "ENOTDIR", path: join(root, "file.md") });
   });
 
   it("control characters are removed with a warning, and the article is built without them", async () => {

@@ -3,6 +3,7 @@
 import { execFile } from "node:child_process";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { expect } from "vitest";
 import { REPO_ROOT } from "./files.ts";
 
 const run = promisify(execFile);
@@ -17,9 +18,14 @@ export interface CliResult {
   stderr: string;
 }
 
-export async function runCli(args: string[], options: { cwd?: string; script?: string; env?: Record<string, string> } = {}): Promise<CliResult> {
+/**
+ * `prefix`: a command that runs node, e.g. `setpriv --reuid=65534 …` (as another user) or
+ * `sh -c 'ulimit -n 40; exec "$0" "$@"'` (with a limit).
+ */
+export async function runCli(args: string[], options: { cwd?: string; script?: string; env?: Record<string, string>; prefix?: string[] } = {}): Promise<CliResult> {
+  const [command, ...commandArgs] = [...(options.prefix ?? []), process.execPath, "--import", TSX_LOADER, options.script ?? CLI, ...args];
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", TSX_LOADER, options.script ?? CLI, ...args], {
+    const { stdout, stderr } = await run(command!, commandArgs, {
       cwd: options.cwd ?? REPO_ROOT,
       encoding: "utf8",
       maxBuffer: 16 * 1024 * 1024,
@@ -31,4 +37,12 @@ export async function runCli(args: string[], options: { cwd?: string; script?: s
     if (typeof err.code !== "number") throw e;
     return { code: err.code, stdout: err.stdout ?? "", stderr: err.stderr ?? "" };
   }
+}
+
+/** One line on stderr, matching `pattern`, and no stack trace. */
+export function expectOneLine(stderr: string, pattern: RegExp): void {
+  const lines = stderr.trim().split("\n");
+  expect(lines, stderr).toHaveLength(1);
+  expect(lines[0]).toMatch(pattern);
+  expect(stderr).not.toMatch(/\n\s+at /);
 }

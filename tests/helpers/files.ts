@@ -1,6 +1,7 @@
 // Seed folders and output trees as real files.
 
-import { existsSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { cp, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -77,4 +78,26 @@ export async function readBuild(out: string): Promise<Map<string, Buffer>> {
 export async function copyBuild(fromOut: string, toOut: string): Promise<void> {
   await cp(fromOut, toOut, { recursive: true });
   if (existsSync(cacheDirOf(fromOut))) await cp(cacheDirOf(fromOut), cacheDirOf(toOut), { recursive: true });
+}
+
+/**
+ * Everything under `dir`, folders and links too, by relative path: a file by its sha-256, a folder as
+ * "folder", a link by its target. Two equal listings mean nothing was added, removed or changed.
+ */
+export function listTree(dir: string): Map<string, string> {
+  const out = new Map<string, string>();
+  const walk = (rel: string) => {
+    for (const name of readdirSync(join(dir, rel)).sort()) {
+      const path = rel === "" ? name : `${rel}/${name}`;
+      const full = join(dir, path);
+      const st = lstatSync(full);
+      if (st.isDirectory()) {
+        out.set(path, "folder");
+        walk(path);
+      } else if (st.isSymbolicLink()) out.set(path, `link to ${readlinkSync(full)}`);
+      else out.set(path, createHash("sha256").update(readFileSync(full)).digest("hex"));
+    }
+  };
+  walk("");
+  return out;
 }

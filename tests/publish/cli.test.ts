@@ -5,7 +5,7 @@ import { spawn } from "node:child_process";
 import { cp, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { CLI, TSX_LOADER, runCli } from "../helpers/cli.ts";
+import { CLI, TSX_LOADER, expectOneLine, runCli } from "../helpers/cli.ts";
 import { S3_CREDENTIALS, listKeys, type SeenRequest } from "../helpers/s3.ts";
 import { freePort } from "../helpers/ports.ts";
 import { useTempDirs } from "../helpers/tmp.ts";
@@ -23,13 +23,6 @@ const publishCli = (bucket: string, dist: string, extra: string[] = [], env: Rec
 const writesTo = (bucket: string, start: number) =>
   storage.proxy.requests.slice(start).filter((r) => r.method !== "GET" && r.method !== "HEAD" && (r.path === `/${bucket}` || r.path.startsWith(`/${bucket}/`)));
 
-/** One line on stderr, no stack trace. */
-function expectOneLine(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trim().split("\n");
-  expect(lines, stderr).toHaveLength(1);
-  expect(lines[0]).toMatch(pattern);
-  expect(stderr).not.toMatch(/\n\s+at /);
-}
 
 // Each test has its own bucket: they run concurrently, as most of a CLI test is waiting for node to start.
 describe.concurrent("failures a user can cause: one line and a documented exit code", () => {
