@@ -2,6 +2,7 @@
 // line the CLI prints: which path, what failed, what to do. Every command (build, dev, serve) says it the
 // same way because they all come here; the stack trace is only for --debug.
 
+import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 
 /** A Node system error: `code` (ENOSPC…), the call that failed and the path (and, for a move, where to). */
@@ -107,6 +108,12 @@ function reasonAndAdvice(code: string, folder: string): [string, string] {
   }
 }
 
+function existingFolderOf(path: string): string {
+  let dir = dirname(path);
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
 /**
  * The one line for a file-system fault, e.g.
  * `cannot create the folder /srv/site/.dist-lock: read-only file system (EROFS): remount it read-write, …`.
@@ -115,8 +122,9 @@ export function describeFsError(e: FsError): string {
   const code = errnoOf(e)!;
   const action = ACTIONS[e.syscall] ?? e.syscall;
   const what = e.path === undefined ? action : e.dest !== undefined ? `${action} ${e.path} to ${e.dest}` : `${action} ${e.path}`;
-  // The folder to act on: the one listed, or the one the file or folder is (to be) in.
-  const folder = e.path === undefined ? "the folder" : e.syscall === "scandir" || e.syscall === "opendir" ? e.path : dirname(e.path);
+  // The folder to act on: the one listed, or the one the file or folder is (to be) in; one that exists,
+  // since a failed build has removed its staging folder by the time the line is read.
+  const folder = e.path === undefined ? "the folder" : e.syscall === "scandir" || e.syscall === "opendir" ? e.path : existingFolderOf(e.path);
   const [reason, advice] = reasonAndAdvice(code, folder);
   return `cannot ${what}: ${reason} (${code}): ${advice}`;
 }
