@@ -6,7 +6,7 @@
 //   a. first publish into the empty bucket;
 //   b. publish again with nothing changed;
 //   c. publish again after one seed was edited and the site rebuilt (outside the timing).
-// Each publish is a child process (the CLI as a user runs it: node and tsx, or python), timed from
+// Each publish is a child process (the CLI as a user runs it: the compiled `seedfeed`, or python), timed from
 // spawn to exit; every request passes a counting proxy in front of s3rver. aws s3 sync is given the
 // files publish uploads (--exclude for the .br/.gz variants, manifest.json and _headers), so both move
 // the same site. The benchmark installs nothing: aws runs only when it is on PATH.
@@ -19,6 +19,8 @@ import { parseArgs, promisify } from "node:util";
 import { build } from "../src/pipeline.ts";
 import { validateConfig } from "../src/config.ts";
 import { manifestFileOf, readManifestEntries } from "../src/output/manifest.ts";
+import { objectKeyOf } from "../src/publish/target.ts";
+import { urlPathOf } from "../src/render/urls.ts";
 import { S3_CREDENTIALS, startProxy, startS3, type S3Proxy } from "../tests/helpers/s3.ts";
 import { corpusFile, writeCorpus } from "./corpus.ts";
 
@@ -27,7 +29,6 @@ const { values } = parseArgs({ options: { count: { type: "string", default: "100
 const COUNT = Number(values.count);
 const ROUNDS = Number(values.rounds);
 const REPO = resolve(import.meta.dirname, "..");
-const TSX = import.meta.resolve("tsx");
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const AWS = spawnSync("aws", ["--version"], { encoding: "utf8" });
 const AWS_VERSION = AWS.status === 0 ? (AWS.stdout || AWS.stderr).trim() : undefined;
@@ -57,7 +58,7 @@ async function timed(proxy: S3Proxy, bucket: string, cmd: string, args: string[]
 
 function publishWith(tool: Tool, proxy: S3Proxy, bucket: string, dist: string, awsConfig: string): Promise<Sample> {
   if (tool === "seedfeed") {
-    return timed(proxy, bucket, process.execPath, ["--import", TSX, join(REPO, "src/cli.ts"), "publish", `s3://${bucket}`, "--dir", dist, "--endpoint", proxy.endpoint, "--path-style", "--quiet"], {});
+    return timed(proxy, bucket, process.execPath, [join(REPO, "bin/seedfeed.mjs"), "publish", `s3://${bucket}`, "--dir", dist, "--endpoint", proxy.endpoint, "--path-style", "--quiet"], {});
   }
   const excludes = ["_headers"].flatMap((p) => ["--exclude", p]);
   return timed(proxy, bucket, "aws", ["s3", "sync", dist, `s3://${bucket}`, "--delete", "--endpoint-url", proxy.endpoint, "--no-progress", "--only-show-errors", ...excludes], {
@@ -108,10 +109,10 @@ try {
       }
     }
     const after = readManifestEntries(manifestFileOf(dist));
-    const changed = [...after.values()].filter((e) => before.get(e.path)?.sha256 !== e.sha256).map((e) => e.path).sort();
+    const changed = [...after.values()].filter((e) => before.get(e.path)?.sha256 !== e.sha256).map((e) => objectKeyOf(urlPathOf(e.path))).sort();
     changedCounts.push(changed.length);
     const wrote = [...samples.get("seedfeed|one edit")!.at(-1)!.written].sort();
-    if (JSON.stringify(wrote) !== JSON.stringify(changed)) throw new Error(`after one edit seedfeed wrote ${JSON.stringify(wrote)}, the build changed ${JSON.stringify(changed)}`);
+    if (JSON.stringify(wrote) !== JSON.stringify(changed)) throw new Error(`after one edit seedfeed wrote ${JSON.stringify(wrote)}, the build changed the objects of ${JSON.stringify(changed)}`);
     await writeFile(join(seeds, newest.name), newest.text);
     await rebuild();
   }
