@@ -5,10 +5,11 @@
 // planned head feeds name their articles, seeds' versions are their sha-256s), never by parsing feeds;
 // the server reads them to tell which entries a reader holding an older ETag lacks.
 
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { cacheDirOf } from "../cache-dir.ts";
 import { sha256 } from "../hash.ts";
+import { replaceFile } from "../replace-file.ts";
 import { readRecords } from "../read-lines.ts";
 import type { PlannedFile } from "../render/site.ts";
 import { headFeedOf } from "../render/urls.ts";
@@ -110,8 +111,7 @@ export class FeedVersionHistory {
   async write(outDir: string): Promise<void> {
     const file = feedVersionsFile(outDir);
     await mkdir(dirname(file), { recursive: true });
-    await writeFile(`${file}.tmp`, this.chunks());
-    await rename(`${file}.tmp`, file);
+    await replaceFile(file, this.chunks());
   }
 
   private set(base: string, versions: FeedVersion[]): void {

@@ -1,9 +1,10 @@
 // Subscriber counts as the server saves them beside dist/ (`.dist-cache/subscribers.json`) and
 // `seedfeed stats` reads them: numbers only, never a visitor or a hash of one.
 
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { cacheDirOf } from "../cache-dir.ts";
+import { replaceFile } from "../replace-file.ts";
 
 /**
  * Subscribers by reader: `announced` by aggregators for their users (the latest count of each of the
@@ -73,8 +74,7 @@ export async function readCounts(dir: string): Promise<SavedCounts | undefined> 
 export async function writeCounts(dir: string, counts: SavedCounts): Promise<void> {
   const file = countsFile(dir);
   await mkdir(dirname(file), { recursive: true });
-  await writeFile(`${file}.tmp`, `${JSON.stringify(counts)}\n`);
-  await rename(`${file}.tmp`, file);
+  await replaceFile(file, `${JSON.stringify(counts)}\n`);
 }
 
 /** The folder of a feed's URL path: its stream ("/tags/go/atom.xml" → "/tags/go/"). */
