@@ -10,11 +10,11 @@ import { cacheDirOf } from "./cache-dir.ts";
 import { seedFormatOf } from "./content/parse.ts";
 import { readArticle, seedVersion } from "./content/read-article.ts";
 import { scanSeeds, type ScanResult } from "./content/scan.ts";
-import { readSeedIndex, seedIndexFile, writeSeedIndex, type SeedIndex, type SeedIndexLines } from "./content/seed-index.ts";
+import { readSeedIndex, seedIndexFile, writeSeedIndex, type SeedIndex } from "./content/seed-index.ts";
 import { COMPRESSION_LEVELS, WATCH_COMPRESSION_LEVELS } from "./output/compress.ts";
 import { DEFAULT_FEED_VERSIONS, entryVersion, FeedVersionHistory, feedVersionsFile, type StreamVersions } from "./output/feed-versions.ts";
 import { HEADERS_FILE_PATH, headersFileUnchanged, renderHeadersFile, type HeadersMemo } from "./output/headers-file.ts";
-import { encodedDirOf, manifestFileOf, readManifestEntries, serializeManifest, SiteEntries, type ManifestEntry, type ManifestLines, type ManifestMemo } from "./output/manifest.ts";
+import { encodedDirOf, manifestFileOf, readManifestEntries, serializeManifest, SiteEntries, type ManifestEntry, type ManifestMemo } from "./output/manifest.ts";
 import { BodyCache, changesOf, produceFiles, siteKeyOf, type ProduceOptions } from "./output/output-set.ts";
 import { StagePool } from "./output/stage-pool.ts";
 import { lockDist, recoverInterruptedSwap, type DistLock, Staging, type Descriptions, type DistUpdate } from "./output/write-dist.ts";
@@ -79,18 +79,11 @@ export class Pipeline {
   /** Watch mode: the encoded manifest runs and _headers of the last commit, reused where nothing changed. */
   private readonly memos: { manifest: ManifestMemo; headers: HeadersMemo } | undefined;
   private pool: StagePool | undefined;
-  /**
-   * `build`: the text of each record and entry read from the files of the last build. Saving them again
-   * after an edit writes what was read for all but the few that changed, instead of stringifying them.
-   */
-  private readonly lines: { seeds?: SeedIndexLines; manifest?: ManifestLines };
 
   constructor(private readonly options: PipelineOptions) {
     this.config = options.config;
     this.bodies = this.newBodyCache();
     this.memos = options.mode === "watch" ? { manifest: new Map(), headers: {} } : undefined;
-    // Watch mode keeps its own memo of the manifest (by runs), and the text would be kept twice.
-    this.lines = options.mode === "build" ? { seeds: new WeakMap(), manifest: new WeakMap() } : {};
   }
 
   get currentConfig(): SiteConfig {
@@ -174,7 +167,7 @@ export class Pipeline {
   private async scan(names: ReadonlySet<string> | "all"): Promise<ScanResult> {
     const { seedsDir, outDir, mode, progress } = this.options;
     if (mode === "build" && !this.indexLoaded) {
-      for (const [k, v] of readSeedIndex(outDir, seedsDir, this.lines.seeds)) this.index.set(k, v);
+      for (const [k, v] of readSeedIndex(outDir, seedsDir)) this.index.set(k, v);
       this.indexLoaded = true;
     }
     const only = names === "all" || !this.followed ? "all" : seedsToRescan(seedsDir, names, this.index);
@@ -184,7 +177,7 @@ export class Pipeline {
       progress,
     });
     // Saved only when it changed: at 100,000 articles it is about 70 MB.
-    if (mode === "build" && (scan.indexChanged || !existsSync(seedIndexFile(outDir)))) await writeSeedIndex(outDir, seedsDir, this.index, this.lines.seeds);
+    if (mode === "build" && (scan.indexChanged || !existsSync(seedIndexFile(outDir)))) await writeSeedIndex(outDir, seedsDir, this.index);
     return scan;
   }
 
@@ -193,7 +186,7 @@ export class Pipeline {
     const staging = Staging.open(outDir, pool);
     try {
       // The manifest describes dist/ only while dist/ is there: deleting dist/ must cost only time.
-      const previous = this.site?.byPath ?? (existsSync(outDir) ? readManifestEntries(manifestFileOf(outDir), this.lines.manifest) : new Map<string, ManifestEntry>());
+      const previous = this.site?.byPath ?? (existsSync(outDir) ? readManifestEntries(manifestFileOf(outDir)) : new Map<string, ManifestEntry>());
       const produce: ProduceOptions = {
         config: this.config,
         siteKey: siteKeyOf(this.config),
@@ -252,7 +245,7 @@ export class Pipeline {
     const kept = headers ? undefined : keptHeadersFile(this.options.outDir, site, update);
     return {
       headers: { path: HEADERS_FILE_PATH, bytes: kept ?? madeWhenRead(() => renderHeadersFile(site.sorted, headers)) },
-      manifest: serializeManifest(site.sorted, this.memos?.manifest, this.lines.manifest),
+      manifest: serializeManifest(site.sorted, this.memos?.manifest),
     };
   }
 }

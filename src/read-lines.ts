@@ -31,20 +31,16 @@ export function* readLines(file: string): Generator<string> {
  * The records of a file laid out as one JSON document, one record a line: a header line that opens the
  * document and its list (`{"version":2,"files":[`), then each record (ending in "," but the last), then
  * the closing line. Nothing when the file is empty or `acceptHeader` refuses its first line.
- * `lines` receives each record with its JSON text (a build writes an unchanged record back as it was read).
  * Throws if the file cannot be read or a record is not JSON.
  */
-export function* readRecords<R>(file: string, acceptHeader: (line: string) => boolean, lines?: (record: R, json: string) => void): Generator<R> {
+export function* readRecords<R>(file: string, acceptHeader: (line: string) => boolean): Generator<R> {
   let first = true;
   for (const raw of readLines(file)) {
     if (first) {
       if (!acceptHeader(raw)) return;
       first = false;
     } else if (raw !== "" && !raw.startsWith("]")) {
-      const json = raw.endsWith(",") ? raw.slice(0, -1) : raw;
-      const record = JSON.parse(json) as R;
-      lines?.(record, json);
-      yield record;
+      yield JSON.parse(raw.endsWith(",") ? raw.slice(0, -1) : raw) as R;
     }
   }
 }

@@ -43,21 +43,14 @@ function headerLine(seedsDir: string): string {
 }
 
 /**
- * The JSON text each record was read from, with the stamp it had then: a record the scan left alone is
- * written back as it was read (the scan changes a record only by replacing it or restamping it).
- */
-export type SeedIndexLines = WeakMap<SeedRecord, { stamp: string; json: string }>;
-
-/**
  * The index a build of `seedsDir` into `outDir` left, read a record a line; empty when there is none,
  * it was made by another version of seedfeed or for another seeds folder, or it cannot be read.
  */
-export function readSeedIndex(outDir: string, seedsDir: string, lines?: SeedIndexLines): SeedIndex {
+export function readSeedIndex(outDir: string, seedsDir: string): SeedIndex {
   const index: SeedIndex = new Map();
   const expected = headerLine(seedsDir);
-  const keep = lines && (([, record]: [string, SeedRecord], json: string) => lines.set(record, { stamp: record.stamp, json }));
   try {
-    for (const [source, record] of readRecords<[string, SeedRecord]>(seedIndexFile(outDir), (line) => line === expected, keep)) index.set(source, record);
+    for (const [source, record] of readRecords<[string, SeedRecord]>(seedIndexFile(outDir), (line) => line === expected)) index.set(source, record);
     return index;
   } catch {
     return new Map();
@@ -65,13 +58,12 @@ export function readSeedIndex(outDir: string, seedsDir: string, lines?: SeedInde
 }
 
 /** The same JSON as one JSON.stringify of the header and records, written a record a line: never one 70 MB string. */
-function* seedIndexChunks(seedsDir: string, index: SeedIndex, lines: SeedIndexLines | undefined): Generator<string> {
+function* seedIndexChunks(seedsDir: string, index: SeedIndex): Generator<string> {
   yield headerLine(seedsDir);
   let first = true;
   let chunk = "";
-  for (const pair of index) {
-    const read = lines?.get(pair[1]);
-    chunk += `${first ? "\n" : ",\n"}${read && read.stamp === pair[1].stamp ? read.json : JSON.stringify(pair)}`;
+  for (const record of index) {
+    chunk += `${first ? "\n" : ",\n"}${JSON.stringify(record)}`;
     first = false;
     if (chunk.length >= 1 << 20) {
       yield chunk;
@@ -82,10 +74,10 @@ function* seedIndexChunks(seedsDir: string, index: SeedIndex, lines: SeedIndexLi
 }
 
 /** Saves the index beside `outDir`, by rename: a kill leaves the old index or the new one. */
-export async function writeSeedIndex(outDir: string, seedsDir: string, index: SeedIndex, lines?: SeedIndexLines): Promise<void> {
+export async function writeSeedIndex(outDir: string, seedsDir: string, index: SeedIndex): Promise<void> {
   const file = seedIndexFile(outDir);
   await mkdir(dirname(file), { recursive: true });
-  await replaceFile(file, seedIndexChunks(seedsDir, index, lines));
+  await replaceFile(file, seedIndexChunks(seedsDir, index));
 }
 
 /** What a record puts into the site: its article, or with `keepLastGood` the last version that parsed. */

@@ -98,12 +98,6 @@ export class SiteEntries {
   }
 }
 
-/**
- * The JSON text each entry of a previous manifest was read from (`build`): an entry carried over is the
- * very object read, so it is written back as it was instead of stringified again.
- */
-export type ManifestLines = WeakMap<ManifestEntry, string>;
-
 /** Encoded runs of the last manifest, by their first entry: watch mode writes again only what changed. */
 export type ManifestMemo = Map<ManifestEntry, { entries: ManifestEntry[]; first: boolean; bytes: Buffer }>;
 
@@ -120,7 +114,7 @@ const endsRun = (e: ManifestEntry): boolean => e.key?.endsWith("00") === true;
  * entries are the very objects of the last manifest's run is written from its kept bytes: at 100,000
  * files, making and encoding the whole text again was 150-200 ms of a rebuild.
  */
-export function* serializeManifest(entries: readonly ManifestEntry[], memo?: ManifestMemo, lines?: ManifestLines): Generator<string | Buffer> {
+export function* serializeManifest(entries: readonly ManifestEntry[], memo?: ManifestMemo): Generator<string | Buffer> {
   yield `${HEADER_LINE}\n`;
   const runs: ManifestMemo = new Map();
   let start = 0;
@@ -131,7 +125,7 @@ export function* serializeManifest(entries: readonly ManifestEntry[], memo?: Man
     const known = memo?.get(run[0]!);
     const same = known !== undefined && known.first === first && known.entries.length === run.length && known.entries.every((e, j) => e === run[j]);
     // Lines are joined by ",\n": only the site's very first line has nothing before it.
-    const bytes = same ? known.bytes : Buffer.from(run.map((e, j) => `${first && j === 0 ? "" : ",\n"}${lines?.get(e) ?? JSON.stringify(e)}`).join(""));
+    const bytes = same ? known.bytes : Buffer.from(run.map((e, j) => `${first && j === 0 ? "" : ",\n"}${JSON.stringify(e)}`).join(""));
     if (memo) runs.set(run[0]!, { entries: run, first, bytes });
     yield bytes;
     start = i + 1;
@@ -153,10 +147,10 @@ export function parseManifest(text: string): Manifest {
  * The entries of a manifest file by path, read a line at a time (serializeManifest's layout); empty when
  * there is none or it cannot be read or parsed: for a build, no previous build.
  */
-export function readManifestEntries(file: string, lines?: ManifestLines): Map<string, ManifestEntry> {
+export function readManifestEntries(file: string): Map<string, ManifestEntry> {
   const byPath = new Map<string, ManifestEntry>();
   try {
-    for (const e of readRecords<ManifestEntry>(file, (line) => line === HEADER_LINE, lines && ((e, json) => lines.set(e, json)))) byPath.set(e.path, e);
+    for (const e of readRecords<ManifestEntry>(file, (line) => line === HEADER_LINE)) byPath.set(e.path, e);
     return byPath;
   } catch {
     return new Map();
