@@ -7,8 +7,7 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { setFlagsFromString } from "node:v8";
 import { CONFIG_FLAG_OPTIONS, CONFIG_KEYS, ConfigError, PUBLISH_SECTION, READERS_SECTION, flagOf, loadConfig, overridesFromFlags, readConfigFile } from "./config.ts";
 import { formatDiagnostic } from "./content/article.ts";
-import { failureLine, isFsError } from "./fs-errors.ts";
-import { DistBusyError } from "./output/write-dist.ts";
+import { OneLineError, failureLine, isFsError } from "./fs-errors.ts";
 import { terminalProgress } from "./progress.ts";
 import { readersConfig, type ReadersConfig } from "./readers/settings.ts";
 import { FEED_PATHS } from "./render/urls.ts";
@@ -178,7 +177,7 @@ function serverReaders(settings: ReadersConfig) {
   return { counts: settings.counts, guardLimit: settings.guardLimit, deltas: settings.deltas && settings.feedVersions > 0 };
 }
 
-class LogFileError extends Error {}
+class LogFileError extends OneLineError {}
 
 /** Where --log and --log-file send the access log; a file that cannot be opened for appending is said at once. */
 function accessLog(values: { log: boolean; "log-file"?: string | undefined }): NodeJS.WritableStream | undefined {
@@ -474,7 +473,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`seedfeed: ${(e as Error).message}\n`);
       return EXIT.usage;
     }
-    if (e instanceof DistBusyError || e instanceof LogFileError) {
+    if (e instanceof OneLineError) {
       process.stderr.write(`seedfeed: ${e.message}\n`);
       return EXIT.failure;
     }

@@ -5,6 +5,13 @@
 import { existsSync } from "node:fs";
 import { dirname } from "node:path";
 
+/**
+ * A failure the user caused and can mend whose message already says what to do (another seedfeed writes
+ * the folder, a seed changed under the build, the access log cannot be opened): the CLI prints it as is,
+ * with no --debug hint, and exits 3.
+ */
+export class OneLineError extends Error {}
+
 /** A Node system error: `code` (ENOSPC…), the call that failed and the path (and, for a move, where to). */
 export interface FsError extends Error {
   code: string;

@@ -1,6 +1,7 @@
 // A scanned seed's whole article, read again on demand and checked against the seed index.
 
 import { join } from "node:path";
+import { OneLineError } from "../fs-errors.ts";
 import { sha256 } from "../hash.ts";
 import type { Article, ArticleMeta } from "../types.ts";
 import { parseSeedBytes } from "./parse.ts";
@@ -8,7 +9,7 @@ import { readSeedFile, type SeedReadError } from "./read-seed.ts";
 import type { SeedIndex } from "./seed-index.ts";
 
 /** Thrown when a seed's bytes differ from what the scan saw: a reader must never mix two versions of a seed. */
-export class SeedChangedError extends Error {}
+export class SeedChangedError extends OneLineError {}
 
 /** The version of a scanned article: the sha-256 of its seed (or of its last good version). */
 export function seedVersion(index: SeedIndex, meta: ArticleMeta): string {

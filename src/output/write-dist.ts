@@ -11,7 +11,7 @@
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
 import { cacheDirOf } from "../cache-dir.ts";
-import { fsError, withPath } from "../fs-errors.ts";
+import { OneLineError, fsError, withPath } from "../fs-errors.ts";
 import { replaceFile, replaceFileSync, type Chunks } from "../replace-file.ts";
 import type { StagedFile, StageRequest } from "../types.ts";
 import { encodedDirOf, manifestFileOf, type ManifestEntry } from "./manifest.ts";
@@ -119,7 +119,7 @@ function finishCommit(out: string): void {
 }
 
 /** Another seedfeed process is writing this output folder. */
-export class DistBusyError extends Error {}
+export class DistBusyError extends OneLineError {}
 
 function isRunning(pid: number): boolean {
   try {

@@ -13,6 +13,7 @@ import { describe, expect, it } from "vitest";
 import { corpusFile, writeCorpus } from "../../bench/corpus.ts";
 import { build, type RunResult } from "../../src/pipeline.ts";
 import { seedIndexFile } from "../../src/content/seed-index.ts";
+import { OneLineError } from "../../src/fs-errors.ts";
 import { recoverInterruptedSwap } from "../../src/output/write-dist.ts";
 import { startServer } from "../../src/server/serve.ts";
 import type { SiteConfig } from "../../src/types.ts";
@@ -622,6 +623,8 @@ describe("a failed build never touches the last good dist/", () => {
   it("a build that throws while rendering reports its own error and leaves no staging folder behind", async () => {
     const f = await failedRender();
     expect(f.error?.message).toMatch(/changed during the build/);
+    // The CLI prints it as the one line it is (exit 3), without a --debug hint.
+    expect(f.error).toBeInstanceOf(OneLineError);
     expect(f.leftovers).toEqual([]);
   });
 });
