@@ -1,5 +1,5 @@
 // The folder beside the output folder where seedfeed keeps what is not the site: dist/ is published as it
-// is, so manifest.json, the seed index, the precompressed variants and the commit journal live here.
+// is, so manifest.json, the seed index, the precompressed variants and the commit record live here.
 
 import { basename, dirname, join, resolve } from "node:path";
 

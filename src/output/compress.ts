@@ -33,8 +33,8 @@ export const WATCH_COMPRESSION_LEVELS: CompressionLevels = { ...COMPRESSION_LEVE
 /**
  * `precompress` (config key and `build --precompress`): which files get brotli and gzip variants at build
  * time. "polled" (the default): only the files feed readers and browsers fetch over and over; "all":
- * every file (for hosts that serve precompressed files themselves, nginx's gzip_static and
- * brotli_static); "none": no variants (for hosts and CDNs that compress on their own).
+ * every file (serve then never compresses on a request; the variants live beside dist/, so hosts
+ * that serve precompressed files themselves do not see them); "none": no variants (CDNs compress on their own).
  */
 export const PRECOMPRESS_MODES = ["polled", "all", "none"] as const satisfies readonly PrecompressMode[];
 
